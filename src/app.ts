@@ -1,0 +1,114 @@
+import 'reflect-metadata';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { type Express } from 'express';
+import { authenticate } from './auth/authenticate';
+import { type Clock, systemClock } from './common/clock';
+import type { Config } from './config';
+import { createDatabase, type Database } from './db/client';
+import { applyMigrations } from './db/migrate';
+import { type Context, createContext } from './graphql/context';
+import { type ErrorLogger, maskError } from './graphql/errors';
+import { getSchema } from './graphql/schema';
+import { cors } from './http/cors';
+import { httpErrorHandler, sendError } from './http/errors';
+import { ideRouter } from './http/ide';
+import { currentRequestId, requestId } from './http/request-context';
+import { restRouter } from './http/rest-adapter';
+import { restRoutes } from './http/routes';
+import { createLogger, type Logger } from './logger';
+import { createServices, type Services } from './services';
+
+export interface AppDeps {
+  clock?: Clock;
+  logger?: Logger;
+}
+
+export interface App {
+  app: Express;
+  db: Database;
+  services: Services;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+const BODY_LIMIT = '1mb';
+
+/** Builds the whole service (migrated database, services, GraphQL, REST) without listening. */
+export async function createApp(config: Config, deps: AppDeps = {}): Promise<App> {
+  const logger = deps.logger ?? createLogger(config.logLevel);
+  const clock = deps.clock ?? systemClock;
+
+  const { applied } = await applyMigrations({ url: config.databaseUrl, log: (m) => logger.debug(m) });
+  if (applied.length) logger.info({ applied }, 'database migrations applied');
+  const db = createDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize, statementTimeoutMs: config.databaseStatementTimeoutMs });
+  const services = createServices(db, config, clock);
+  await ensureApiKeys(services, config, logger);
+
+  const logError: ErrorLogger = (err, reqId) => logger.error({ err, requestId: reqId }, 'internal error');
+  const schema = getSchema();
+  const apollo = new ApolloServer<Context>({
+    schema,
+    introspection: config.introspection,
+    includeStacktraceInErrorResponses: false,
+    formatError: (formatted, error) => maskError(formatted, error, logError, currentRequestId()),
+    plugins: [ApolloServerPluginLandingPageDisabled()],
+  });
+  await apollo.start();
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(requestId);
+  app.use(cors(config.corsOrigins));
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await db.ping();
+      res.json({ status: 'ok' });
+    } catch (err) {
+      logger.warn({ err }, 'readiness check failed');
+      res.status(503).json({ status: 'unavailable' });
+    }
+  });
+  app.use(ideRouter({ endpoint: '/graphql' }));
+  app.use(express.json({ limit: BODY_LIMIT }));
+  app.use(
+    '/graphql',
+    expressMiddleware(apollo, {
+      context: async ({ req, res }) =>
+        createContext(String(res.locals.requestId), await authenticate(req.headers, services.apiKeys), services),
+    }),
+  );
+  app.use('/api/v1', restRouter({ schema, services, routes: restRoutes, logError }));
+  app.use('/api/v1', (_req, res) => sendError(res, 404, 'Not found', 'Route not found'));
+  app.use((_req, res) => sendError(res, 404, 'Not found', 'Route not found'));
+  app.use(httpErrorHandler(logger));
+
+  return {
+    app,
+    db,
+    services,
+    logger,
+    close: async () => {
+      await apollo.stop();
+      await db.close();
+    },
+  };
+}
+
+/** BOOTSTRAP_API_KEY makes sure a known key exists; a first start with no keys creates one and shows it once. */
+async function ensureApiKeys(services: Services, config: Config, logger: Logger): Promise<void> {
+  if (config.bootstrapApiKey) {
+    const outcome = await services.apiKeys.ensure(config.bootstrapApiKey, 'default');
+    if (outcome === 'created') logger.info('created the API key from BOOTSTRAP_API_KEY (owner "default")');
+    return;
+  }
+  if ((await services.apiKeys.countActive()) > 0) return;
+  const key = await services.apiKeys.create('default');
+  // Printed once, to stdout and not through the logger: it is a secret the operator must copy now.
+  process.stdout.write(`\nNo API keys existed, so one was created for owner "default" (it is not shown again):\n\n  ${key}\n\n`);
+}

@@ -1,0 +1,40 @@
+import { BadUserInputError } from '../graphql/errors';
+
+/** Input rules shared by every feature. Each throws BAD_USER_INPUT with a message naming the field. */
+
+export function requireText(field: string, value: unknown, maxLength: number): string {
+  if (value === undefined || value === null) throw new BadUserInputError(`${field} is required`, field);
+  if (typeof value !== 'string') throw new BadUserInputError(`${field} must be a string`, field);
+  if (value.trim() === '') throw new BadUserInputError(`${field} must not be empty`, field);
+  if ([...value].length > maxLength) throw new BadUserInputError(`${field} must be at most ${maxLength} characters`, field);
+  if (value.includes('\u0000')) throw new BadUserInputError(`${field} must not contain NUL characters`, field);
+  return value;
+}
+
+export function intInRange(field: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new BadUserInputError(`${field} must be an integer between ${min} and ${max}`, field);
+  }
+  return value;
+}
+
+const MAX_JSON_DEPTH = 20;
+
+/** A JSON object (not an array, string or null), at most `maxBytes` serialized, not absurdly nested. */
+export function jsonObject(field: string, value: unknown, maxBytes: number): Record<string, unknown> {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) throw new BadUserInputError(`${field} must be a JSON object`, field);
+  if (deeperThan(value, MAX_JSON_DEPTH)) throw new BadUserInputError(`${field} must be nested at most ${MAX_JSON_DEPTH} levels deep`, field);
+  const serialized = JSON.stringify(value);
+  if (Buffer.byteLength(serialized) > maxBytes) throw new BadUserInputError(`${field} must be at most ${maxBytes / 1024} KB`, field);
+  // PostgreSQL's jsonb cannot store \u0000; refuse it on every engine so behaviour is the same.
+  if (serialized.includes('\\u0000')) throw new BadUserInputError(`${field} must not contain NUL characters`, field);
+  return value as Record<string, unknown>;
+}
+
+/** Stops descending past `limit`, so a hostile million-level body cannot exhaust the stack. */
+function deeperThan(value: unknown, limit: number): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (limit === 0) return true;
+  return Object.values(value).some((child) => deeperThan(child, limit - 1));
+}

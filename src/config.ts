@@ -1,0 +1,65 @@
+import { z } from 'zod';
+
+/** Everything the process reads from its environment, parsed and validated once at startup. */
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  HOST: z.string().default('0.0.0.0'),
+  DATABASE_URL: z
+    .string()
+    .default('file:./data/sessions.db')
+    .refine((u) => /^(file:|postgres(ql)?:\/\/)/.test(u), {
+      message: 'must be a file: URL (SQLite) or a postgresql:// URL (PostgreSQL)',
+    }),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  GRAPHQL_INTROSPECTION: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  CORS_ORIGINS: z.string().optional(),
+  BOOTSTRAP_API_KEY: z.string().min(16).optional(),
+  AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+});
+
+export type Config = {
+  port: number;
+  host: string;
+  databaseUrl: string;
+  databasePoolSize: number;
+  databaseStatementTimeoutMs: number;
+  introspection: boolean;
+  /** undefined: no CORS headers; '*': any origin; otherwise the exact allowed origins. */
+  corsOrigins?: '*' | string[];
+  bootstrapApiKey?: string;
+  authCacheTtlMs: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+};
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings mean "unset", as in most deployment tools.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+    throw new ConfigError(`Invalid configuration:\n${problems}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    databaseStatementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
+    introspection: e.GRAPHQL_INTROSPECTION,
+    corsOrigins: parseCorsOrigins(e.CORS_ORIGINS),
+    bootstrapApiKey: e.BOOTSTRAP_API_KEY,
+    authCacheTtlMs: e.AUTH_CACHE_TTL_MS,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+function parseCorsOrigins(raw: string | undefined): Config['corsOrigins'] {
+  if (!raw) return undefined;
+  if (raw.trim() === '*') return '*';
+  return raw.split(',').map((o) => o.trim()).filter(Boolean);
+}

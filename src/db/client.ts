@@ -1,0 +1,85 @@
+import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { PrismaClient as SqliteClient, Prisma } from '../generated/sqlite/client';
+import { PrismaClient as PostgresClient } from '../generated/postgresql/client';
+
+/** Both generated clients come from the same models, so one type describes either. */
+export type PrismaDb = SqliteClient;
+export type Tx = Prisma.TransactionClient;
+export type Provider = 'sqlite' | 'postgresql';
+
+export interface Database {
+  readonly provider: Provider;
+  readonly prisma: PrismaDb;
+  /**
+   * Every write goes through here. On SQLite the adapter shares one connection, and only transactions
+   * are serialized: a write outside one could land inside another request's open transaction and be
+   * rolled back with it. Keeping all writes in `tx` rules that out.
+   */
+  tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /** Cheap round trip for /readyz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  url: string;
+  poolSize?: number;
+  statementTimeoutMs?: number;
+}
+
+export function providerOf(url: string): Provider {
+  if (url.startsWith('file:')) return 'sqlite';
+  if (/^postgres(ql)?:\/\//.test(url)) return 'postgresql';
+  throw new Error(`Unsupported DATABASE_URL "${redactUrl(url)}": use file:<path> (SQLite) or postgresql://… (PostgreSQL)`);
+}
+
+/** For messages and logs: never print a password. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+}
+
+export function sqlitePath(url: string): string {
+  return resolve(url.replace(/^file:/, '').replace(/\?.*$/, ''));
+}
+
+export function createDatabase(opts: DatabaseOptions): Database {
+  const provider = providerOf(opts.url);
+  const prisma = provider === 'sqlite' ? createSqliteClient(opts) : createPostgresClient(opts);
+  return {
+    provider,
+    prisma,
+    tx: (fn) => prisma.$transaction(fn, { maxWait: 10_000, timeout: 20_000 }),
+    ping: async () => {
+      await prisma.$queryRawUnsafe('SELECT 1');
+    },
+    close: () => prisma.$disconnect(),
+  };
+}
+
+function createSqliteClient(opts: DatabaseOptions): PrismaDb {
+  const file = sqlitePath(opts.url);
+  mkdirSync(dirname(file), { recursive: true });
+  // busy timeout: other processes (the keys CLI, a migrating instance) may hold the write lock briefly.
+  const adapter = new PrismaBetterSqlite3({ url: `file:${file}`, timeout: 5_000 });
+  return new SqliteClient({ adapter });
+}
+
+function createPostgresClient(opts: DatabaseOptions): PrismaDb {
+  const url = new URL(opts.url);
+  const schema = url.searchParams.get('schema') ?? undefined;
+  url.searchParams.delete('schema');
+  const adapter = new PrismaPg(
+    {
+      connectionString: url.toString(),
+      max: opts.poolSize ?? 10,
+      statement_timeout: opts.statementTimeoutMs || undefined,
+      connectionTimeoutMillis: 5_000,
+      ...(schema ? { options: `-c search_path="${schema.replace(/"/g, '')}"` } : {}),
+    },
+    schema ? { schema } : undefined,
+  );
+  return new PostgresClient({ adapter }) as unknown as PrismaDb;
+}

@@ -1,0 +1,82 @@
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+
+/**
+ * The one error model. Services throw these; GraphQL clients see `extensions.code`, and the REST
+ * adapter maps the code to an HTTP status and the contract's `{error, message}` body.
+ */
+export type ErrorCode =
+  | 'UNAUTHENTICATED'
+  | 'BAD_USER_INPUT'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'RATE_LIMITED'
+  | 'INTERNAL_SERVER_ERROR';
+
+export class AppError extends GraphQLError {
+  constructor(message: string, code: ErrorCode, extra: Record<string, unknown> = {}) {
+    super(message, { extensions: { code, ...extra } });
+  }
+}
+
+export class UnauthenticatedError extends AppError {
+  constructor(message = 'Invalid or missing API key') {
+    // Raised while building the context, before any operation runs: Apollo answers it with HTTP 401.
+    super(message, 'UNAUTHENTICATED', { http: { status: 401 } });
+  }
+}
+
+export class BadUserInputError extends AppError {
+  constructor(message: string, field?: string) {
+    super(message, 'BAD_USER_INPUT', field ? { field } : {});
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(what: string) {
+    super(`${what} not found`, 'NOT_FOUND');
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(message: string) {
+    super(message, 'CONFLICT');
+  }
+}
+
+export class RateLimitedError extends AppError {
+  constructor(message: string, retryAfterSeconds: number) {
+    super(message, 'RATE_LIMITED', { retryAfterSeconds });
+  }
+}
+
+export type ErrorLogger = (err: unknown, requestId: string | undefined) => void;
+
+/**
+ * The choke point every error passes before a client sees it (Apollo's formatError and the REST
+ * adapter both call this). Our own errors and GraphQL's request errors (parse, validation, variable
+ * coercion: GraphQLErrors with no underlying cause) pass through; anything else is logged with the
+ * request id and replaced by a generic INTERNAL_SERVER_ERROR — no SQL, no stack.
+ */
+export function maskError(
+  formatted: GraphQLFormattedError,
+  original: unknown,
+  log: ErrorLogger,
+  requestId?: string,
+): GraphQLFormattedError {
+  const cause = original instanceof GraphQLError ? (original.originalError ?? original) : original;
+  if (cause instanceof AppError) {
+    const { http: _http, ...extensions } = cause.extensions as Record<string, unknown>;
+    return { message: cause.message, locations: formatted.locations, path: formatted.path, extensions };
+  }
+  if (cause instanceof GraphQLError) {
+    const { stacktrace: _stack, ...extensions } = (formatted.extensions ?? {}) as Record<string, unknown>;
+    return { ...formatted, extensions: { ...extensions, code: extensions.code ?? 'BAD_USER_INPUT' } };
+  }
+  log(cause, requestId);
+  return {
+    message: 'Internal server error',
+    locations: formatted.locations,
+    path: formatted.path,
+    extensions: { code: 'INTERNAL_SERVER_ERROR', ...(requestId ? { requestId } : {}) },
+  };
+}

@@ -1,0 +1,65 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { Context } from '../graphql/context';
+import { TimelineEvent } from '../history/event.type';
+import { Replay } from '../history/replay.type';
+import { Inbox } from '../inboxes/inbox.type';
+import { Wait } from '../waits/wait.type';
+import { CreateSessionInput } from './session.input';
+import { Session, SessionPage, SessionStatus } from './session.type';
+
+@Resolver(() => Session)
+export class SessionResolver {
+  @Query(() => SessionPage, { description: 'Your sessions, newest first.' })
+  sessions(
+    @Ctx() ctx: Context,
+    @Arg('status', () => SessionStatus, { nullable: true }) status: SessionStatus | null,
+    @Arg('limit', () => Int, { defaultValue: 20, description: '1 to 100' }) limit: number,
+    @Arg('offset', () => Int, { defaultValue: 0 }) offset: number,
+  ): Promise<SessionPage> {
+    return ctx.services.sessions.list(ctx.principal.ownerId, { status, limit, offset });
+  }
+
+  @Query(() => Session, { nullable: true, description: 'A session by id; NOT_FOUND when it does not exist or is not yours.' })
+  session(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<Session> {
+    return ctx.services.sessions.get(ctx.principal.ownerId, id);
+  }
+
+  @Mutation(() => Session)
+  createSession(@Ctx() ctx: Context, @Arg('input', () => CreateSessionInput) input: CreateSessionInput): Promise<Session> {
+    return ctx.services.sessions.create(ctx.principal.ownerId, input);
+  }
+
+  @Mutation(() => Session, { description: 'active → completed. Idempotent; CONFLICT when the session failed.' })
+  completeSession(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<Session> {
+    return ctx.services.sessions.complete(ctx.principal.ownerId, id);
+  }
+
+  @Mutation(() => Session, { description: 'active → failed, keeping the reason. CONFLICT when the session completed.' })
+  failSession(
+    @Ctx() ctx: Context,
+    @Arg('id', () => ID) id: string,
+    @Arg('reason', () => String) reason: string,
+  ): Promise<Session> {
+    return ctx.services.sessions.fail(ctx.principal.ownerId, id, reason);
+  }
+
+  @Mutation(() => Replay, { description: "The session's recorded steps, in order, with inputs, outputs and durations." })
+  replaySession(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<Replay> {
+    return ctx.services.sessions.replay(ctx.principal.ownerId, id);
+  }
+
+  @FieldResolver(() => [Inbox])
+  inboxes(@Root() session: Session, @Ctx() ctx: Context): Promise<Inbox[]> {
+    return ctx.loaders.sessionInboxes.load(session.id);
+  }
+
+  @FieldResolver(() => [Wait])
+  waits(@Root() session: Session, @Ctx() ctx: Context): Promise<Wait[]> {
+    return ctx.loaders.sessionWaits.load(session.id);
+  }
+
+  @FieldResolver(() => [TimelineEvent], { description: 'Every event of the session, in the order it happened.' })
+  timeline(@Root() session: Session, @Ctx() ctx: Context): Promise<TimelineEvent[]> {
+    return ctx.loaders.sessionTimeline.load(session.id);
+  }
+}

@@ -1,0 +1,151 @@
+import type { Clock } from '../common/clock';
+import { intInRange, jsonObject, requireText } from '../common/validate';
+import type { Database, Tx } from '../db/client';
+import { isId, newId } from '../db/ids';
+import { ConflictError, NotFoundError } from '../graphql/errors';
+import type { HistoryService } from '../history/history.service';
+import type { Replay } from '../history/replay.type';
+import type { TimelineEvent } from '../history/event.type';
+import { Session, SessionPage, SessionStatus } from './session.type';
+
+export const SESSION_NAME_MAX = 200;
+export const SESSION_METADATA_MAX_BYTES = 16 * 1024;
+export const FAILURE_REASON_MAX = 1000;
+
+type SessionRow = Awaited<ReturnType<Database['prisma']['session']['findFirstOrThrow']>>;
+
+export function toSession(row: SessionRow): Session {
+  return {
+    id: row.id,
+    name: row.name,
+    status: row.status as SessionStatus,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    completedAt: row.completedAt,
+    failureReason: row.failureReason,
+    metadata: row.metadata as Record<string, unknown>,
+  };
+}
+
+/** Sessions: creation, listing and the active → completed | failed lifecycle, with their history. */
+export class SessionService {
+  constructor(
+    private readonly db: Database,
+    private readonly history: HistoryService,
+    private readonly clock: Clock,
+  ) {}
+
+  async create(ownerId: string, input: { name?: unknown; metadata?: unknown }): Promise<Session> {
+    const name = requireText('name', input.name, SESSION_NAME_MAX);
+    const metadata = jsonObject('metadata', input.metadata, SESSION_METADATA_MAX_BYTES);
+    const now = this.clock();
+    const id = newId('session');
+    const row = await this.db.tx(async (tx) => {
+      const created = await tx.session.create({
+        data: { id, ownerId, name, metadata: metadata as object, status: SessionStatus.active, createdAt: now, updatedAt: now },
+      });
+      await this.history.appendEvent(tx, { ownerId, sessionId: id, type: 'session.created', payload: { sessionId: id }, at: now });
+      return created;
+    });
+    return toSession(row);
+  }
+
+  async list(ownerId: string, args: { status?: SessionStatus | null; limit: number; offset: number }): Promise<SessionPage> {
+    const limit = intInRange('limit', args.limit, 1, 100);
+    const offset = intInRange('offset', args.offset, 0, 2_147_483_647);
+    const where = { ownerId, ...(args.status ? { status: args.status } : {}) };
+    // Newest first; the id breaks ties between sessions created in the same millisecond.
+    const [rows, total] = await Promise.all([
+      this.db.prisma.session.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: limit, skip: offset }),
+      this.db.prisma.session.count({ where }),
+    ]);
+    return { data: rows.map(toSession), pagination: { limit, offset, total } };
+  }
+
+  async get(ownerId: string, id: string): Promise<Session> {
+    return toSession(await this.findOwned(this.db.prisma, ownerId, id));
+  }
+
+  /** Batch lookup for DataLoaders: rows in the order of `ids`, null where missing or not the owner's. */
+  async getMany(ownerId: string, ids: readonly string[]): Promise<(Session | null)[]> {
+    const rows = await this.db.prisma.session.findMany({ where: { ownerId, id: { in: [...ids] } } });
+    const byId = new Map(rows.map((r) => [r.id, toSession(r)]));
+    return ids.map((id) => byId.get(id) ?? null);
+  }
+
+  /** Idempotent: completing a completed session returns it unchanged, with no new event. */
+  complete(ownerId: string, id: string): Promise<Session> {
+    return this.finish(ownerId, id, SessionStatus.completed, null);
+  }
+
+  fail(ownerId: string, id: string, reason: unknown): Promise<Session> {
+    return this.finish(ownerId, id, SessionStatus.failed, requireText('reason', reason, FAILURE_REASON_MAX));
+  }
+
+  /**
+   * Moves an active session to a final state. The conditional update (`where status = active`) lets
+   * exactly one of many concurrent callers win; only the winner writes the event and the replay step.
+   */
+  private async finish(ownerId: string, id: string, to: SessionStatus, reason: string | null): Promise<Session> {
+    const row = await this.db.tx(async (tx) => {
+      const current = await this.findOwned(tx, ownerId, id);
+      if (current.status !== SessionStatus.active) return current;
+      return this.finishInTx(tx, current, to, reason);
+    });
+    if (row.status === to) return toSession(row);
+    throw new ConflictError(`Session is already ${row.status}`);
+  }
+
+  /**
+   * The state change itself, for callers that already hold a transaction (a wait timing out fails its
+   * session). Returns the row as it stands afterwards; a session that is no longer active is returned
+   * unchanged.
+   */
+  async finishInTx(tx: Tx, current: SessionRow, to: SessionStatus, reason: string | null): Promise<SessionRow> {
+    const action = to === SessionStatus.completed ? 'complete_session' : 'fail_session';
+    return this.history.recordStep(
+      tx,
+      {
+        sessionId: current.id,
+        action,
+        input: reason === null ? { sessionId: current.id } : { sessionId: current.id, reason },
+        output: ({ row, won }) => (won ? { id: row.id, status: row.status } : null),
+      },
+      async () => {
+        const now = this.clock();
+        const won = await tx.session.updateMany({
+          where: { id: current.id, status: SessionStatus.active },
+          data: to === SessionStatus.completed ? { status: to, completedAt: now, updatedAt: now } : { status: to, failureReason: reason, updatedAt: now },
+        });
+        const after = await tx.session.findUniqueOrThrow({ where: { id: current.id } });
+        if (won.count === 1) {
+          await this.history.appendEvent(tx, {
+            ownerId: current.ownerId,
+            sessionId: current.id,
+            type: `session.${to}`,
+            payload: reason === null ? { sessionId: current.id } : { sessionId: current.id, reason },
+            at: now,
+          });
+        }
+        return { row: after, won: won.count === 1 };
+      },
+    ).then((r) => r.row);
+  }
+
+  async timeline(ownerId: string, id: string): Promise<TimelineEvent[]> {
+    await this.findOwned(this.db.prisma, ownerId, id);
+    return this.history.timeline(id);
+  }
+
+  async replay(ownerId: string, id: string): Promise<Replay> {
+    await this.findOwned(this.db.prisma, ownerId, id);
+    return { steps: await this.history.replaySteps(id) };
+  }
+
+  /** Another owner's session is indistinguishable from a missing one. */
+  private async findOwned(client: Tx | Database['prisma'], ownerId: string, id: string): Promise<SessionRow> {
+    const row = isId('session', id) ? await client.session.findUnique({ where: { id } }) : null;
+    if (!row || row.ownerId !== ownerId) throw new NotFoundError('Session');
+    return row;
+  }
+}

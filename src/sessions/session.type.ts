@@ -1,0 +1,58 @@
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { DateTimeScalar, JSONObjectScalar } from '../graphql/scalars';
+
+export enum SessionStatus {
+  active = 'active',
+  completed = 'completed',
+  failed = 'failed',
+}
+registerEnumType(SessionStatus, { name: 'SessionStatus', description: 'Sessions start active and end completed or failed.' });
+
+@ObjectType({ description: 'One automated workflow, grouping the inboxes and waits it uses.' })
+export class Session {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => SessionStatus)
+  status!: SessionStatus;
+
+  @Field(() => DateTimeScalar)
+  createdAt!: Date;
+
+  @Field(() => DateTimeScalar)
+  updatedAt!: Date;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  completedAt!: Date | null;
+
+  @Field(() => String, { nullable: true, description: 'Why the session failed; null unless status is failed.' })
+  failureReason!: string | null;
+
+  @Field(() => JSONObjectScalar)
+  metadata!: Record<string, unknown>;
+  // inboxes, waits and timeline are field resolvers (SessionResolver), batched per request.
+}
+
+@ObjectType()
+export class Pagination {
+  @Field(() => Int)
+  limit!: number;
+
+  @Field(() => Int)
+  offset!: number;
+
+  @Field(() => Int, { description: 'How many sessions match the filter in all.' })
+  total!: number;
+}
+
+@ObjectType()
+export class SessionPage {
+  @Field(() => [Session])
+  data!: Session[];
+
+  @Field(() => Pagination)
+  pagination!: Pagination;
+}

@@ -1,0 +1,71 @@
+import 'reflect-metadata';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type App, type AppDeps, createApp } from '../../src/app';
+import { loadConfig } from '../../src/config';
+import { createTestDatabase } from './database';
+
+export interface Reply<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+export interface TestServer {
+  url: string;
+  /** A key of owner "alice" and one of owner "bob", for isolation tests. */
+  apiKey: string;
+  otherKey: string;
+  app: App;
+  request<T = any>(method: string, path: string, opts?: { body?: unknown; rawBody?: string; key?: string | null; headers?: Record<string, string> }): Promise<Reply<T>>;
+  gql<T = any>(query: string, variables?: Record<string, unknown>, key?: string | null): Promise<Reply<{ data?: T; errors?: any[] }>>;
+  close(): Promise<void>;
+}
+
+/** A real server on 127.0.0.1 over a fresh, real database (SQLite file or PostgreSQL schema). */
+export async function startServer(opts: { env?: Record<string, string>; deps?: AppDeps } = {}): Promise<TestServer> {
+  const database = await createTestDatabase();
+  const config = loadConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'silent', PORT: '0', BOOTSTRAP_API_KEY: 'sgk_bootstrap_for_tests_only', ...opts.env });
+  const app = await createApp(config, opts.deps);
+  const apiKey = await app.services.apiKeys.create('alice');
+  const otherKey = await app.services.apiKeys.create('bob');
+  const server: Server = createServer(app.app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const request: TestServer['request'] = async (method, path, o = {}) => {
+    const headers: Record<string, string> = { ...o.headers };
+    const key = o.key === undefined ? apiKey : o.key;
+    if (key !== null) headers.authorization = `Bearer ${key}`;
+    let body: string | undefined = o.rawBody;
+    if (o.body !== undefined) {
+      body = JSON.stringify(o.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const res = await fetch(url + path, { method, headers, body });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      /* not JSON: keep the text */
+    }
+    return { status: res.status, headers: res.headers, body: parsed as any, text };
+  };
+
+  return {
+    url,
+    apiKey,
+    otherKey,
+    app,
+    request,
+    gql: (query, variables, key) => request('POST', '/graphql', { body: { query, variables }, key }),
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await app.close();
+      await database.drop();
+    },
+  };
+}
