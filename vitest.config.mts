@@ -1,24 +1,43 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vitest/config';
+import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
+import { isCi, postgresPossible, SKIP_LINE } from './test/support/postgres';
 
 const graphqlDir = join(dirname(fileURLToPath(import.meta.url)), 'node_modules', 'graphql');
 
-export default defineConfig({
-  resolve: {
-    // Apollo require()s graphql's CommonJS build; ESM importers would otherwise get index.mjs, a
-    // second copy ("Cannot use GraphQLSchema from another module or realm"). Everything gets the CJS one.
-    alias: [
-      { find: /^graphql$/, replacement: join(graphqlDir, 'index.js') },
-      { find: /^graphql\/(.*?)(\.m?js)?$/, replacement: join(graphqlDir, '$1.js') },
-    ],
-  },
-  test: {
-    include: ['test/**/*.test.ts'],
-    setupFiles: ['reflect-metadata'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
-    // Inlined so their `graphql` imports go through the alias above.
-    server: { deps: { inline: ['type-graphql', 'graphql-scalars'] } },
-  },
+export default defineConfig(async () => {
+  // The whole suite runs once per engine: project "sqlite" and project "postgresql" (tests can ask
+  // testEngine() from test/support/database.ts). The postgresql project finds its server in
+  // test/support/global-setup.ts; it is left out, loudly, only when there is no way to get one.
+  const projects: TestProjectInlineConfiguration[] = [{ extends: true, test: { name: 'sqlite', env: { SG_TEST_ENGINE: 'sqlite' } } }];
+  if (await postgresPossible()) {
+    projects.push({
+      extends: true,
+      test: { name: 'postgresql', env: { SG_TEST_ENGINE: 'postgresql' }, globalSetup: ['test/support/global-setup.ts'] },
+    });
+  } else if (isCi()) {
+    throw new Error(`${SKIP_LINE} (CI=true: PostgreSQL is required, see .ci/run)`);
+  } else {
+    console.warn(`\n!!! ${SKIP_LINE} !!!\n`);
+  }
+
+  return {
+    resolve: {
+      // Apollo require()s graphql's CommonJS build; ESM importers would otherwise get index.mjs, a
+      // second copy ("Cannot use GraphQLSchema from another module or realm"). Everything gets the CJS one.
+      alias: [
+        { find: /^graphql$/, replacement: join(graphqlDir, 'index.js') },
+        { find: /^graphql\/(.*?)(\.m?js)?$/, replacement: join(graphqlDir, '$1.js') },
+      ],
+    },
+    test: {
+      include: ['test/**/*.test.ts'],
+      setupFiles: ['reflect-metadata'],
+      testTimeout: 30_000,
+      hookTimeout: 60_000,
+      // Inlined so their `graphql` imports go through the alias above.
+      server: { deps: { inline: ['type-graphql', 'graphql-scalars'] } },
+      projects,
+    },
+  };
 });

@@ -16,9 +16,11 @@ import { httpErrorHandler, sendError } from './http/errors';
 import { ideRouter } from './http/ide';
 import { currentRequestId, requestId } from './http/request-context';
 import { restRouter } from './http/rest-adapter';
+import { requestSignal } from './http/request-signal';
 import { restRoutes } from './http/routes';
 import { createLogger, type Logger } from './logger';
 import { createServices, type Services } from './services';
+import { startDeadlineSettler } from './waits/deadline-settler';
 
 export interface AppDeps {
   clock?: Clock;
@@ -46,6 +48,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   const services = createServices(db, config, clock);
   await ensureApiKeys(services, config, logger);
 
+  const shutdown = new AbortController();
   const logError: ErrorLogger = (err, reqId) => logger.error({ err, requestId: reqId }, 'internal error');
   const schema = getSchema();
   const apollo = new ApolloServer<Context>({
@@ -80,13 +83,15 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     '/graphql',
     expressMiddleware(apollo, {
       context: async ({ req, res }) =>
-        createContext(String(res.locals.requestId), await authenticate(req.headers, services.apiKeys), services),
+        createContext(String(res.locals.requestId), await authenticate(req.headers, services.apiKeys), services, requestSignal(res, shutdown.signal)),
     }),
   );
-  app.use('/api/v1', restRouter({ schema, services, routes: restRoutes, logError }));
+  app.use('/api/v1', restRouter({ schema, services, routes: restRoutes, logError, shutdown: shutdown.signal, rawBodyLimit: config.maxMessageBytes }));
   app.use('/api/v1', (_req, res) => sendError(res, 404, 'Not found', 'Route not found'));
   app.use((_req, res) => sendError(res, 404, 'Not found', 'Route not found'));
   app.use(httpErrorHandler(logger));
+
+  const stopSettler = startDeadlineSettler({ waits: services.waits, inboxes: services.inboxes, clock, logger }, config.settleIntervalMs);
 
   return {
     app,
@@ -94,6 +99,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     services,
     logger,
     close: async () => {
+      shutdown.abort();
+      await stopSettler();
       await apollo.stop();
       await db.close();
     },

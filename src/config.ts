@@ -16,6 +16,14 @@ const envSchema = z.object({
   CORS_ORIGINS: z.string().optional(),
   BOOTSTRAP_API_KEY: z.string().min(16).optional(),
   AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
+  INBOX_DOMAIN: z
+    .string()
+    .default('sessions.localhost')
+    .refine((d) => /^[a-z0-9.-]+$/i.test(d) && !d.startsWith('.') && !d.endsWith('.'), { message: 'must be a domain name' }),
+  SMTP_PORT: z.coerce.number().int().min(0).max(65535).default(2525),
+  SMTP_HOST: z.string().default('0.0.0.0'),
+  MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(10 * 1024 * 1024),
+  SETTLE_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(500),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 
@@ -31,6 +39,13 @@ export type Config = {
   bootstrapApiKey?: string;
   authCacheTtlMs: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  inboxDomain: string;
+  /** 0 turns the SMTP server off. */
+  smtpPort: number;
+  smtpHost: string;
+  maxMessageBytes: number;
+  /** How often deadlines (wait timeouts, inbox expiry) are settled without a request. */
+  settleIntervalMs: number;
 };
 
 export class ConfigError extends Error {}
@@ -55,6 +70,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bootstrapApiKey: e.BOOTSTRAP_API_KEY,
     authCacheTtlMs: e.AUTH_CACHE_TTL_MS,
     logLevel: e.LOG_LEVEL,
+    inboxDomain: e.INBOX_DOMAIN.toLowerCase(),
+    smtpPort: e.SMTP_PORT,
+    smtpHost: e.SMTP_HOST,
+    maxMessageBytes: e.MAX_MESSAGE_BYTES,
+    settleIntervalMs: e.SETTLE_INTERVAL_MS,
   };
 }
 

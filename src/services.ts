@@ -1,9 +1,11 @@
 import { ApiKeyService } from './auth/api-keys.service';
 import type { Clock } from './common/clock';
+import { Notifier } from './common/notifier';
 import type { Config } from './config';
 import type { Database } from './db/client';
 import { HistoryService } from './history/history.service';
 import { InboxService } from './inboxes/inbox.service';
+import { MessageService } from './messages/message.service';
 import { SessionService } from './sessions/session.service';
 import { WaitService } from './waits/wait.service';
 
@@ -14,15 +16,22 @@ export interface Services {
   sessions: SessionService;
   inboxes: InboxService;
   waits: WaitService;
+  messages: MessageService;
+  notifier: Notifier;
 }
 
-export function createServices(db: Database, config: Config, clock: Clock): Services {
+export function createServices(db: Database, config: Config, clock: Clock, notifier = new Notifier()): Services {
   const history = new HistoryService(db, clock);
+  const sessions = new SessionService(db, history, clock);
+  const inboxes = new InboxService(db, history, sessions, notifier, clock, config.inboxDomain);
+  const waits = new WaitService(db, history, sessions, inboxes, notifier, clock);
   return {
     apiKeys: new ApiKeyService(db, clock, config.authCacheTtlMs),
     history,
-    sessions: new SessionService(db, history, clock),
-    inboxes: new InboxService(db),
-    waits: new WaitService(db),
+    sessions,
+    inboxes,
+    waits,
+    messages: new MessageService(db, history, inboxes, waits, notifier, clock, config.maxMessageBytes),
+    notifier,
   };
 }

@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { PrismaClient as SqliteClient, Prisma } from '../generated/sqlite/client';
 import { PrismaClient as PostgresClient } from '../generated/postgresql/client';
+import { StatementCounter } from './statement-counter';
 
 /** Both generated clients come from the same models, so one type describes either. */
 export type PrismaDb = SqliteClient;
@@ -19,6 +20,8 @@ export interface Database {
    * rolled back with it. Keeping all writes in `tx` rules that out.
    */
   tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /** SQL statements sent so far (tests and the benchmark read deltas of it). */
+  readonly statements: StatementCounter;
   /** Cheap round trip for /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -47,10 +50,12 @@ export function sqlitePath(url: string): string {
 
 export function createDatabase(opts: DatabaseOptions): Database {
   const provider = providerOf(opts.url);
-  const prisma = provider === 'sqlite' ? createSqliteClient(opts) : createPostgresClient(opts);
+  const statements = new StatementCounter();
+  const prisma = provider === 'sqlite' ? createSqliteClient(opts, statements) : createPostgresClient(opts, statements);
   return {
     provider,
     prisma,
+    statements,
     tx: (fn) => prisma.$transaction(fn, { maxWait: 10_000, timeout: 20_000 }),
     ping: async () => {
       await prisma.$queryRawUnsafe('SELECT 1');
@@ -59,15 +64,15 @@ export function createDatabase(opts: DatabaseOptions): Database {
   };
 }
 
-function createSqliteClient(opts: DatabaseOptions): PrismaDb {
+function createSqliteClient(opts: DatabaseOptions, statements: StatementCounter): PrismaDb {
   const file = sqlitePath(opts.url);
   mkdirSync(dirname(file), { recursive: true });
   // busy timeout: other processes (the keys CLI, a migrating instance) may hold the write lock briefly.
   const adapter = new PrismaBetterSqlite3({ url: `file:${file}`, timeout: 5_000 });
-  return new SqliteClient({ adapter });
+  return new SqliteClient({ adapter: statements.wrap(adapter) });
 }
 
-function createPostgresClient(opts: DatabaseOptions): PrismaDb {
+function createPostgresClient(opts: DatabaseOptions, statements: StatementCounter): PrismaDb {
   const url = new URL(opts.url);
   const schema = url.searchParams.get('schema') ?? undefined;
   url.searchParams.delete('schema');
@@ -81,5 +86,5 @@ function createPostgresClient(opts: DatabaseOptions): PrismaDb {
     },
     schema ? { schema } : undefined,
   );
-  return new PostgresClient({ adapter }) as unknown as PrismaDb;
+  return new PostgresClient({ adapter: statements.wrap(adapter) }) as unknown as PrismaDb;
 }

@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import type { Principal } from '../auth/api-keys.service';
 import type { TimelineEvent } from '../history/event.type';
 import type { Inbox } from '../inboxes/inbox.type';
+import type { Message } from '../messages/message.type';
 import type { Wait } from '../waits/wait.type';
 import type { Services } from '../services';
 
@@ -10,6 +11,8 @@ export interface Loaders {
   sessionInboxes: DataLoader<string, Inbox[]>;
   sessionWaits: DataLoader<string, Wait[]>;
   sessionTimeline: DataLoader<string, TimelineEvent[]>;
+  inboxMessages: DataLoader<string, Message[]>;
+  inboxWaits: DataLoader<string, Wait[]>;
 }
 
 export interface Context {
@@ -17,6 +20,8 @@ export interface Context {
   principal: Principal;
   services: Services;
   loaders: Loaders;
+  /** Aborted when the client goes away or the server shuts down: long-polls return early. */
+  signal?: AbortSignal;
 }
 
 export function createLoaders(services: Services): Loaders {
@@ -24,9 +29,11 @@ export function createLoaders(services: Services): Loaders {
     sessionInboxes: new DataLoader((ids) => services.inboxes.bySessions(ids)),
     sessionWaits: new DataLoader((ids) => services.waits.bySessions(ids)),
     sessionTimeline: new DataLoader((ids) => services.history.timelines(ids)),
+    inboxMessages: new DataLoader((ids) => services.messages.byInboxes(ids)),
+    inboxWaits: new DataLoader((ids) => services.waits.byInboxes(ids)),
   };
 }
 
-export function createContext(requestId: string, principal: Principal, services: Services): Context {
-  return { requestId, principal, services, loaders: createLoaders(services) };
+export function createContext(requestId: string, principal: Principal, services: Services, signal?: AbortSignal): Context {
+  return { requestId, principal, services, loaders: createLoaders(services), signal };
 }

@@ -29,7 +29,7 @@ function describe(err: { type?: string; status?: number; statusCode?: number }):
     case 'entity.parse.failed':
       return { status: 400, title: 'Invalid request', message: 'Request body is not valid JSON' };
     case 'entity.too.large':
-      return { status: 413, title: 'Payload too large', message: 'Request body must be at most 1 MB' };
+      return { status: 413, title: 'Payload too large', message: 'Request body is too large' };
     case 'encoding.unsupported':
     case 'charset.unsupported':
       return { status: 415, title: 'Unsupported media type', message: 'Request body must be UTF-8 JSON' };

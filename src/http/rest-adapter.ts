@@ -17,6 +17,7 @@ import { type ErrorLogger, maskError } from '../graphql/errors';
 import type { Services } from '../services';
 import { sendError } from './errors';
 import { describeVariableErrors } from './input-errors';
+import { requestSignal } from './request-signal';
 
 /** What a REST route is: which operation it runs, how its variables are built, how the result is shaped. */
 export interface RestRoute {
@@ -33,12 +34,16 @@ export interface RestRoute {
   action: string;
   /** Whether the route reads a JSON body (then it must be a JSON object when one is sent). */
   readsBody?: boolean;
+  /** Content types the route also takes as raw text (e.g. message/rfc822), up to `rawBodyLimit` bytes. */
+  rawBodyTypes?: string[];
 }
 
 export interface RestRequest {
   params: Record<string, string>;
   query: Record<string, unknown>;
   body: Record<string, unknown>;
+  /** The body as text, when it came in one of the route's rawBodyTypes. */
+  rawBody?: string;
 }
 
 /** The contract's titles per error code. */
@@ -49,6 +54,17 @@ const ERROR_STATUS: Record<string, { status: number; title: string }> = {
   CONFLICT: { status: 409, title: 'Conflict' },
   RATE_LIMITED: { status: 429, title: 'Too many requests' },
 };
+
+interface RestOptions {
+  schema: GraphQLSchema;
+  services: Services;
+  routes: RestRoute[];
+  logError: ErrorLogger;
+  /** Aborted at shutdown: in-flight long-polls answer early. */
+  shutdown: AbortSignal;
+  /** Byte limit for rawBodyTypes bodies. */
+  rawBodyLimit: number;
+}
 
 interface PreparedRoute extends RestRoute {
   document: DocumentNode;
@@ -61,11 +77,13 @@ interface PreparedRoute extends RestRoute {
  * Serves REST routes by executing pre-parsed GraphQL operations against the same schema and context
  * as /graphql. It owns only HTTP shape; every rule (auth, validation, tenancy) runs in the resolvers.
  */
-export function restRouter(opts: { schema: GraphQLSchema; services: Services; routes: RestRoute[]; logError: ErrorLogger }): Router {
+export function restRouter(opts: RestOptions): Router {
   const router = express.Router();
   for (const route of opts.routes.map((r) => prepare(opts.schema, r))) {
     const handler = (req: Request, res: Response) => handle(opts, route, req, res);
-    router[route.method === 'GET' ? 'get' : route.method === 'POST' ? 'post' : 'delete'](route.path, handler);
+    const method = route.method === 'GET' ? 'get' : route.method === 'POST' ? 'post' : 'delete';
+    if (route.rawBodyTypes) router[method](route.path, express.text({ type: route.rawBodyTypes, limit: opts.rawBodyLimit }));
+    router[method](route.path, handler);
   }
   allowOnlyKnownMethods(router, opts.routes);
   return router;
@@ -86,7 +104,7 @@ function prepare(schema: GraphQLSchema, route: RestRoute): PreparedRoute {
 }
 
 async function handle(
-  opts: { schema: GraphQLSchema; services: Services; logError: ErrorLogger },
+  opts: RestOptions,
   route: PreparedRoute,
   req: Request,
   res: Response,
@@ -94,22 +112,27 @@ async function handle(
   const requestId = String(res.locals.requestId ?? '');
   try {
     const principal = await authenticate(req.headers, opts.services.apiKeys);
-    const body = req.body === undefined ? {} : req.body;
-    if (route.readsBody && hasBody(req) && !req.is('application/json')) {
-      return sendError(res, 400, 'Invalid request', 'Content-Type must be application/json');
+    const raw = route.rawBodyTypes && req.is(route.rawBodyTypes) && typeof req.body === 'string' ? (req.body as string) : undefined;
+    const body = req.body === undefined || raw !== undefined ? {} : req.body;
+    if (route.readsBody && raw === undefined && hasBody(req) && !req.is('application/json')) {
+      const accepted = ['application/json', ...(route.rawBodyTypes ?? [])].join(' or ');
+      return sendError(res, 400, 'Invalid request', `Content-Type must be ${accepted}`);
     }
     if (route.readsBody && (typeof body !== 'object' || body === null || Array.isArray(body))) {
       return sendError(res, 400, 'Invalid request', 'Request body must be a JSON object');
     }
-    const variables = fromText(route, route.variables({ params: req.params as Record<string, string>, query: req.query as Record<string, unknown>, body }));
+    const restRequest = { params: req.params as Record<string, string>, query: req.query as Record<string, unknown>, body, rawBody: raw };
+    const variables = fromText(route, route.variables(restRequest));
     const result = (await execute({
       schema: opts.schema,
       document: route.document,
       variableValues: variables,
-      contextValue: createContext(requestId, principal, opts.services),
+      contextValue: createContext(requestId, principal, opts.services, requestSignal(res, opts.shutdown)),
     })) as ExecutionResult;
     if (result.errors?.length) return sendGraphQLError(opts, route, res, result, variables, requestId);
-    res.status(route.status ?? 200).json(route.body(result.data));
+    const payload = route.body(result.data);
+    if (payload === undefined) res.status(route.status ?? 204).end();
+    else res.status(route.status ?? 200).json(payload);
   } catch (err) {
     const formatted = maskError({ message: String((err as Error)?.message) }, err, opts.logError, requestId);
     sendMapped(res, route, String(formatted.extensions?.code), formatted.message);

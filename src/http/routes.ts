@@ -85,4 +85,120 @@ export const sessionRoutes: RestRoute[] = [
   },
 ];
 
-export const restRoutes: RestRoute[] = [...sessionRoutes];
+const INBOX_FIELDS = 'id emailAddress status sessionId metadata createdAt expiresAt';
+const MESSAGE_SUMMARY = 'id inboxId from to subject sizeBytes receivedAt';
+const WAIT_FIELDS = 'id inboxId sessionId type status timeoutSeconds filters { from subjectContains } result { type value messageId } createdAt deadline endedAt';
+
+/** Filters are an object of known fields; anything else is passed through for GraphQL to refuse. */
+const waitFilters = (f: unknown) =>
+  f && typeof f === 'object' && !Array.isArray(f) ? { from: (f as any).from, subjectContains: (f as any).subjectContains } : f;
+
+/** GraphQL leaves unset filter fields null; REST leaves them out. */
+const waitBody = (w: any) => ({
+  ...w,
+  filters: Object.fromEntries(Object.entries(w.filters).filter(([, v]) => v !== null)),
+});
+
+export const inboxRoutes: RestRoute[] = [
+  {
+    method: 'POST',
+    path: '/inboxes',
+    action: 'create inbox',
+    readsBody: true,
+    status: 201,
+    operation: `mutation CreateInbox($input: CreateInboxInput!) { createInbox(input: $input) { ${INBOX_FIELDS} } }`,
+    variables: ({ body }) => ({ input: { sessionId: body.sessionId, ttlSeconds: body.ttlSeconds, metadata: body.metadata } }),
+    body: (data) => data.createInbox,
+  },
+  {
+    method: 'GET',
+    path: '/inboxes',
+    action: 'list inboxes',
+    operation: `query ListInboxes($status: InboxStatus, $limit: Int, $offset: Int) {
+      inboxes(status: $status, limit: $limit, offset: $offset) { data { ${INBOX_FIELDS} } pagination { limit offset total } }
+    }`,
+    variables: ({ query }) => ({ status: query.status, limit: query.limit, offset: query.offset }),
+    body: (data) => data.inboxes,
+  },
+  {
+    method: 'GET',
+    path: '/inboxes/:id',
+    action: 'retrieve inbox',
+    operation: `query GetInbox($id: ID!) { inbox(id: $id) { ${INBOX_FIELDS} } }`,
+    variables: ({ params }) => ({ id: params.id }),
+    body: (data) => data.inbox,
+  },
+  {
+    method: 'DELETE',
+    path: '/inboxes/:id',
+    action: 'delete inbox',
+    operation: 'mutation DeleteInbox($id: ID!) { deleteInbox(id: $id) { id } }',
+    variables: ({ params }) => ({ id: params.id }),
+    body: () => undefined,
+  },
+  {
+    method: 'POST',
+    path: '/inboxes/:id/messages',
+    action: 'deliver message',
+    readsBody: true,
+    rawBodyTypes: ['message/rfc822', 'text/plain'],
+    status: 201,
+    operation: `mutation DeliverMessage($inboxId: ID!, $input: DeliverMessageInput!) { deliverMessage(inboxId: $inboxId, input: $input) { ${MESSAGE_SUMMARY} } }`,
+    variables: ({ params, body, rawBody }) => ({
+      inboxId: params.id,
+      input: rawBody !== undefined ? { raw: rawBody } : { raw: body.raw, from: body.from, to: body.to, subject: body.subject, text: body.text, html: body.html },
+    }),
+    body: (data) => data.deliverMessage,
+  },
+  {
+    method: 'GET',
+    path: '/inboxes/:id/messages',
+    action: 'list messages',
+    operation: `query ListMessages($id: ID!, $limit: Int, $offset: Int) {
+      inboxMessages(inboxId: $id, limit: $limit, offset: $offset) { data { ${MESSAGE_SUMMARY} } pagination { limit offset total } }
+    }`,
+    variables: ({ params, query }) => ({ id: params.id, limit: query.limit, offset: query.offset }),
+    body: (data) => data.inboxMessages,
+  },
+  {
+    method: 'GET',
+    path: '/messages/:id',
+    action: 'retrieve message',
+    operation: `query GetMessage($id: ID!) { message(id: $id) { ${MESSAGE_SUMMARY} text html } }`,
+    variables: ({ params }) => ({ id: params.id }),
+    body: (data) => data.message,
+  },
+];
+
+export const waitRoutes: RestRoute[] = [
+  {
+    method: 'POST',
+    path: '/waits',
+    action: 'create wait',
+    readsBody: true,
+    status: 201,
+    operation: `mutation CreateWait($input: CreateWaitInput!) { createWait(input: $input) { ${WAIT_FIELDS} } }`,
+    variables: ({ body }) => ({
+      input: { inboxId: body.inboxId, sessionId: body.sessionId, type: body.type, timeoutSeconds: body.timeoutSeconds, filters: waitFilters(body.filters) },
+    }),
+    body: (data) => waitBody(data.createWait),
+  },
+  {
+    method: 'GET',
+    path: '/waits/:id',
+    action: 'retrieve wait',
+    operation: `query GetWait($id: ID!, $waitSeconds: Int) { wait(id: $id, waitSeconds: $waitSeconds) { ${WAIT_FIELDS} } }`,
+    variables: ({ params, query }) => ({ id: params.id, waitSeconds: query.waitSeconds }),
+    body: (data) => waitBody(data.wait),
+  },
+  {
+    method: 'POST',
+    path: '/waits/:id/cancel',
+    action: 'cancel wait',
+    operation: `mutation CancelWait($id: ID!) { cancelWait(id: $id) { ${WAIT_FIELDS} } }`,
+    variables: ({ params }) => ({ id: params.id }),
+    body: (data) => waitBody(data.cancelWait),
+  },
+];
+
+export const restRoutes: RestRoute[] = [...sessionRoutes, ...inboxRoutes, ...waitRoutes];

@@ -1,23 +1,164 @@
-import type { Database } from '../db/client';
+import type { Clock } from '../common/clock';
+import type { Notifier } from '../common/notifier';
 import { groupBy } from '../common/group-by';
-import type { Inbox } from './inbox.type';
+import { intInRange, jsonObject } from '../common/validate';
+import type { Database, Tx } from '../db/client';
+import { isId, newId, randomBase62 } from '../db/ids';
+import { ConflictError, NotFoundError } from '../graphql/errors';
+import { pageArgs } from '../graphql/pagination';
+import type { HistoryService } from '../history/history.service';
+import type { SessionService } from '../sessions/session.service';
+import { cancelPendingWaits } from '../waits/wait.rules';
+import { waitTopic } from '../waits/wait.service';
+import { type Inbox, type InboxPage, InboxStatus } from './inbox.type';
 
-type InboxRow = Awaited<ReturnType<Database['prisma']['inbox']['findFirstOrThrow']>>;
+export type InboxRow = Awaited<ReturnType<Database['prisma']['inbox']['findFirstOrThrow']>>;
 
-export function toInbox(row: InboxRow): Inbox {
-  return {
-    id: row.id,
-    emailAddress: row.emailAddress,
-    status: row.status,
-    sessionId: row.sessionId,
-    metadata: row.metadata as Record<string, unknown>,
-    createdAt: row.createdAt,
-    expiresAt: row.expiresAt,
-  };
+export const INBOX_TTL_DEFAULT = 3600;
+export const INBOX_TTL_MAX = 604_800;
+const INBOX_METADATA_MAX_BYTES = 16 * 1024;
+
+/** Expiry is a deadline stored as data: an inbox past it reads as expired even before it is settled. */
+export function effectiveInboxStatus(row: { status: string; expiresAt: Date }, now: Date): InboxStatus {
+  return row.status === 'active' && row.expiresAt <= now ? InboxStatus.expired : (row.status as InboxStatus);
 }
 
+/** Inboxes: temporary addresses, optionally inside a session, that accept mail until they expire. */
 export class InboxService {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly history: HistoryService,
+    private readonly sessions: SessionService,
+    private readonly notifier: Notifier,
+    private readonly clock: Clock,
+    private readonly domain: string,
+  ) {}
+
+  toInbox(row: InboxRow): Inbox {
+    return {
+      id: row.id,
+      emailAddress: row.emailAddress,
+      status: effectiveInboxStatus(row, this.clock()),
+      sessionId: row.sessionId,
+      metadata: row.metadata as Record<string, unknown>,
+      createdAt: row.createdAt,
+      expiresAt: row.expiresAt,
+    };
+  }
+
+  async create(ownerId: string, input: { sessionId?: string | null; ttlSeconds?: number | null; metadata?: unknown }): Promise<Inbox> {
+    const ttlSeconds = intInRange('ttlSeconds', input.ttlSeconds ?? INBOX_TTL_DEFAULT, 1, INBOX_TTL_MAX);
+    const metadata = jsonObject('metadata', input.metadata, INBOX_METADATA_MAX_BYTES);
+    const sessionId = input.sessionId ?? null;
+    const row = await this.db.tx(async (tx) => {
+      if (sessionId) await this.sessions.requireActive(tx, ownerId, sessionId);
+      return this.history.recordStep(
+        tx,
+        { sessionId, action: 'create_inbox', input: { ttlSeconds, ...(input.metadata ? { metadata } : {}) }, output: (r) => ({ id: r.id, emailAddress: r.emailAddress }) },
+        async () => {
+          const now = this.clock();
+          const created = await tx.inbox.create({
+            data: {
+              id: newId('inbox'),
+              ownerId,
+              sessionId,
+              // Random local part: addresses are as unguessable as ids, so nobody can mail a stranger's inbox.
+              emailAddress: `${randomBase62(16).toLowerCase()}@${this.domain}`,
+              metadata: metadata as object,
+              createdAt: now,
+              expiresAt: new Date(now.getTime() + ttlSeconds * 1000),
+            },
+          });
+          await this.history.appendEvent(tx, { ownerId, sessionId, type: 'inbox.created', payload: { inboxId: created.id, emailAddress: created.emailAddress }, at: now });
+          return created;
+        },
+      );
+    });
+    return this.toInbox(row);
+  }
+
+  async list(ownerId: string, args: { status?: InboxStatus | null; limit: number; offset: number }): Promise<InboxPage> {
+    const { limit, offset } = pageArgs(args);
+    const now = this.clock();
+    const status = args.status ?? null;
+    // Filters on the effective status, so an inbox past its deadline is listed as expired at once.
+    const where = {
+      ownerId,
+      deletedAt: null,
+      ...(status === 'active' ? { status: 'active', expiresAt: { gt: now } } : {}),
+      ...(status === 'expired' ? { OR: [{ status: 'expired' }, { status: 'active', expiresAt: { lte: now } }] } : {}),
+    };
+    const [rows, total] = await Promise.all([
+      this.db.prisma.inbox.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: limit, skip: offset }),
+      this.db.prisma.inbox.count({ where }),
+    ]);
+    return { data: rows.map((r) => this.toInbox(r)), pagination: { limit, offset, total } };
+  }
+
+  async get(ownerId: string, id: string): Promise<Inbox> {
+    return this.toInbox(await this.findOwned(this.db.prisma, ownerId, id));
+  }
+
+  /** Soft delete: the inbox stops receiving mail and leaves lists; its pending waits are canceled. */
+  async delete(ownerId: string, id: string): Promise<Inbox> {
+    let canceled: string[] = [];
+    const row = await this.db.tx(async (tx) => {
+      const inbox = await this.findOwned(tx, ownerId, id);
+      return this.history.recordStep(
+        tx,
+        { sessionId: inbox.sessionId, action: 'delete_inbox', input: { inboxId: id }, output: (r) => ({ id: r.id, status: r.status }) },
+        async () => {
+          const now = this.clock();
+          canceled = await cancelPendingWaits(tx, this.history, { inboxId: id }, now);
+          const deleted = await tx.inbox.update({ where: { id }, data: { status: 'deleted', deletedAt: now } });
+          await this.history.appendEvent(tx, { ownerId, sessionId: inbox.sessionId, type: 'inbox.deleted', payload: { inboxId: id }, at: now });
+          return deleted;
+        },
+      );
+    });
+    for (const waitId of canceled) this.notifier.notify(waitTopic(waitId));
+    return this.toInbox(row);
+  }
+
+  /** The inbox for an SMTP recipient, if it accepts mail now. */
+  async findAccepting(emailAddress: string): Promise<InboxRow | null> {
+    const row = await this.db.prisma.inbox.findUnique({ where: { emailAddress: emailAddress.toLowerCase() } });
+    return row && effectiveInboxStatus(row, this.clock()) === 'active' ? row : null;
+  }
+
+  /** For writers inside a transaction: the owner's inbox, refusing one that no longer accepts mail. */
+  async requireAccepting(tx: Tx, ownerId: string, id: string): Promise<InboxRow> {
+    const inbox = await this.findOwned(tx, ownerId, id);
+    const status = effectiveInboxStatus(inbox, this.clock());
+    if (status !== 'active') throw new ConflictError(`Inbox is ${status}`);
+    return inbox;
+  }
+
+  async findOwned(client: Tx | Database['prisma'], ownerId: string, id: string): Promise<InboxRow> {
+    const row = isId('inbox', id) ? await client.inbox.findUnique({ where: { id } }) : null;
+    if (!row || row.ownerId !== ownerId || row.deletedAt) throw new NotFoundError('Inbox');
+    return row;
+  }
+
+  /**
+   * Marks inboxes past their deadline expired. The conditional update lets exactly one process win
+   * each row, so `inbox.expired` is written once however many instances run this.
+   */
+  async settleDue(now: Date): Promise<number> {
+    const due = await this.db.prisma.inbox.findMany({ where: { status: 'active', expiresAt: { lte: now } }, take: 200, orderBy: { expiresAt: 'asc' } });
+    let settled = 0;
+    for (const inbox of due) {
+      const won = await this.db.tx(async (tx) => {
+        const { count } = await tx.inbox.updateMany({ where: { id: inbox.id, status: 'active' }, data: { status: 'expired' } });
+        if (count === 1) {
+          await this.history.appendEvent(tx, { ownerId: inbox.ownerId, sessionId: inbox.sessionId, type: 'inbox.expired', payload: { inboxId: inbox.id }, at: inbox.expiresAt });
+        }
+        return count === 1;
+      });
+      if (won) settled++;
+    }
+    return settled;
+  }
 
   /** The inboxes of many sessions in one query, oldest first (DataLoader batch). */
   async bySessions(sessionIds: readonly string[]): Promise<Inbox[][]> {
@@ -25,6 +166,6 @@ export class InboxService {
       where: { sessionId: { in: [...sessionIds] }, deletedAt: null },
       orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
     });
-    return groupBy(sessionIds, rows.map(toInbox), (i) => i.sessionId!);
+    return groupBy(sessionIds, rows.map((r) => this.toInbox(r)), (i) => i.sessionId!);
   }
 }

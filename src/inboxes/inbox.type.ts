@@ -1,5 +1,13 @@
-import { Field, ID, ObjectType } from 'type-graphql';
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Pagination } from '../graphql/pagination';
 import { DateTimeScalar, JSONObjectScalar } from '../graphql/scalars';
+
+export enum InboxStatus {
+  active = 'active',
+  expired = 'expired',
+  deleted = 'deleted',
+}
+registerEnumType(InboxStatus, { name: 'InboxStatus', description: 'An inbox accepts mail while active, until expiresAt. Deleted inboxes are gone from reads.' });
 
 @ObjectType({ description: 'A temporary email address that receives messages.' })
 export class Inbox {
@@ -9,8 +17,8 @@ export class Inbox {
   @Field(() => String)
   emailAddress!: string;
 
-  @Field(() => String, { description: 'active or expired' })
-  status!: string;
+  @Field(() => InboxStatus)
+  status!: InboxStatus;
 
   @Field(() => ID, { nullable: true })
   sessionId!: string | null;
@@ -23,4 +31,25 @@ export class Inbox {
 
   @Field(() => DateTimeScalar)
   expiresAt!: Date;
+}
+
+@ObjectType()
+export class InboxPage {
+  @Field(() => [Inbox])
+  data!: Inbox[];
+
+  @Field(() => Pagination)
+  pagination!: Pagination;
+}
+
+@InputType()
+export class CreateInboxInput {
+  @Field(() => ID, { nullable: true, description: 'The session this inbox belongs to.' })
+  sessionId?: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Lifetime in seconds, 1 to 604800, default 3600.' })
+  ttlSeconds?: number | null;
+
+  @Field(() => JSONObjectScalar, { nullable: true })
+  metadata?: Record<string, unknown> | null;
 }

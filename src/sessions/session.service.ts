@@ -1,8 +1,9 @@
 import type { Clock } from '../common/clock';
-import { intInRange, jsonObject, requireText } from '../common/validate';
+import { jsonObject, requireText } from '../common/validate';
 import type { Database, Tx } from '../db/client';
 import { isId, newId } from '../db/ids';
 import { ConflictError, NotFoundError } from '../graphql/errors';
+import { pageArgs } from '../graphql/pagination';
 import type { HistoryService } from '../history/history.service';
 import type { Replay } from '../history/replay.type';
 import type { TimelineEvent } from '../history/event.type';
@@ -51,8 +52,7 @@ export class SessionService {
   }
 
   async list(ownerId: string, args: { status?: SessionStatus | null; limit: number; offset: number }): Promise<SessionPage> {
-    const limit = intInRange('limit', args.limit, 1, 100);
-    const offset = intInRange('offset', args.offset, 0, 2_147_483_647);
+    const { limit, offset } = pageArgs(args);
     const where = { ownerId, ...(args.status ? { status: args.status } : {}) };
     // Newest first; the id breaks ties between sessions created in the same millisecond.
     const [rows, total] = await Promise.all([
@@ -140,6 +140,13 @@ export class SessionService {
   async replay(ownerId: string, id: string): Promise<Replay> {
     await this.findOwned(this.db.prisma, ownerId, id);
     return { steps: await this.history.replaySteps(id) };
+  }
+
+  /** For writers adding to a session (inboxes, waits): it must be the owner's and still active. */
+  async requireActive(tx: Tx, ownerId: string, id: string): Promise<SessionRow> {
+    const row = await this.findOwned(tx, ownerId, id);
+    if (row.status !== SessionStatus.active) throw new ConflictError(`Session is already ${row.status}`);
+    return row;
   }
 
   /** Another owner's session is indistinguishable from a missing one. */

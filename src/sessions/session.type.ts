@@ -1,4 +1,5 @@
-import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { Pagination } from '../graphql/pagination';
 import { DateTimeScalar, JSONObjectScalar } from '../graphql/scalars';
 
 export enum SessionStatus {
@@ -34,18 +35,6 @@ export class Session {
   @Field(() => JSONObjectScalar)
   metadata!: Record<string, unknown>;
   // inboxes, waits and timeline are field resolvers (SessionResolver), batched per request.
-}
-
-@ObjectType()
-export class Pagination {
-  @Field(() => Int)
-  limit!: number;
-
-  @Field(() => Int)
-  offset!: number;
-
-  @Field(() => Int, { description: 'How many sessions match the filter in all.' })
-  total!: number;
 }
 
 @ObjectType()

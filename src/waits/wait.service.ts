@@ -1,34 +1,211 @@
-import type { Database } from '../db/client';
+import type { Clock } from '../common/clock';
 import { groupBy } from '../common/group-by';
-import type { Wait } from './wait.type';
+import type { Notifier } from '../common/notifier';
+import { intInRange } from '../common/validate';
+import type { Database, Tx } from '../db/client';
+import { isId, newId } from '../db/ids';
+import { BadUserInputError, ConflictError, NotFoundError } from '../graphql/errors';
+import type { HistoryService } from '../history/history.service';
+import type { InboxService } from '../inboxes/inbox.service';
+import type { SessionService } from '../sessions/session.service';
+import { SessionStatus } from '../sessions/session.type';
+import { cancelPendingWaits, extractFor, type MatchableMessage, passesFilters, type StoredFilters, type WaitRow } from './wait.rules';
+import { type CreateWaitInput, type Wait, type WaitResult, WaitStatus, type WaitType } from './wait.type';
 
-type WaitRow = Awaited<ReturnType<Database['prisma']['wait']['findFirstOrThrow']>>;
+export const WAIT_TIMEOUT_DEFAULT = 120;
+export const WAIT_TIMEOUT_MAX = 600;
+export const LONG_POLL_MAX_SECONDS = 60;
+const FILTER_MAX = 320;
+/** Safety net for long-polls: look again at least this often even if no notification arrives. */
+const RECHECK_MS = 1000;
 
-export function toWait(row: WaitRow): Wait {
-  return {
-    id: row.id,
-    inboxId: row.inboxId,
-    sessionId: row.sessionId,
-    type: row.type,
-    status: row.status,
-    timeoutSeconds: row.timeoutSeconds,
-    filters: row.filters as Record<string, unknown>,
-    result: (row.result as Record<string, unknown> | null) ?? null,
-    createdAt: row.createdAt,
-    deadline: row.deadline,
-    endedAt: row.endedAt,
-  };
+export const waitTopic = (id: string) => `wait:${id}`;
+
+/** Waits: "the first matching message in inbox X, and what it says", with deadlines that are data. */
+export class WaitService {
+  constructor(
+    private readonly db: Database,
+    private readonly history: HistoryService,
+    private readonly sessions: SessionService,
+    private readonly inboxes: InboxService,
+    private readonly notifier: Notifier,
+    private readonly clock: Clock,
+  ) {}
+
+  toWait(row: WaitRow): Wait {
+    const overdue = row.status === WaitStatus.pending && row.deadline <= this.clock();
+    return {
+      id: row.id,
+      inboxId: row.inboxId,
+      sessionId: row.sessionId,
+      type: row.type as WaitType,
+      status: overdue ? WaitStatus.timed_out : (row.status as WaitStatus),
+      timeoutSeconds: row.timeoutSeconds,
+      filters: row.filters as StoredFilters,
+      result: (row.result as WaitResult | null) ?? null,
+      createdAt: row.createdAt,
+      deadline: row.deadline,
+      endedAt: overdue ? row.deadline : row.endedAt,
+    };
+  }
+
+  async create(ownerId: string, input: CreateWaitInput): Promise<Wait> {
+    const timeoutSeconds = intInRange('timeoutSeconds', input.timeoutSeconds ?? WAIT_TIMEOUT_DEFAULT, 1, WAIT_TIMEOUT_MAX);
+    const filters = cleanFilters(input.filters);
+    const row = await this.db.tx(async (tx) => {
+      const inbox = await this.inboxes.requireAccepting(tx, ownerId, input.inboxId);
+      const sessionId = input.sessionId ?? inbox.sessionId;
+      if (sessionId) await this.sessions.requireActive(tx, ownerId, sessionId);
+      const stepInput = { inboxId: inbox.id, type: input.type, timeoutSeconds, ...(Object.keys(filters).length ? { filters } : {}) };
+      return this.history.recordStep(tx, { sessionId, action: 'create_wait', input: stepInput, output: (w) => ({ id: w.id }) }, async () => {
+        const now = this.clock();
+        const created = await tx.wait.create({
+          data: {
+            id: newId('wait'),
+            ownerId,
+            inboxId: inbox.id,
+            sessionId,
+            type: input.type,
+            timeoutSeconds,
+            filters: filters as object,
+            createdAt: now,
+            deadline: new Date(now.getTime() + timeoutSeconds * 1000),
+          },
+        });
+        await this.history.appendEvent(tx, { ownerId, sessionId, type: 'wait.created', payload: { waitId: created.id, inboxId: inbox.id, type: input.type }, at: now });
+        return created;
+      });
+    });
+    return this.toWait(row);
+  }
+
+  /**
+   * The wait; with `waitSeconds` > 0 a long-poll that returns as soon as the wait ends (woken by a
+   * notification, or by the periodic re-check when the notification came from elsewhere).
+   */
+  async get(ownerId: string, id: string, waitSeconds = 0, signal?: AbortSignal): Promise<Wait> {
+    intInRange('waitSeconds', waitSeconds, 0, LONG_POLL_MAX_SECONDS);
+    const until = Date.now() + waitSeconds * 1000;
+    for (;;) {
+      let row = await this.findOwned(this.db.prisma, ownerId, id);
+      if (row.status === WaitStatus.pending && row.deadline <= this.clock()) {
+        await this.settleOne(row);
+        row = await this.findOwned(this.db.prisma, ownerId, id);
+      }
+      const left = until - Date.now();
+      if (row.status !== WaitStatus.pending || left <= 0 || signal?.aborted) return this.toWait(row);
+      const untilDeadline = row.deadline.getTime() - this.clock().getTime() + 5;
+      await this.notifier.waitFor([waitTopic(id)], Math.min(left, RECHECK_MS, Math.max(untilDeadline, 0)), signal);
+    }
+  }
+
+  /** Idempotent for a canceled wait; CONFLICT for one that already completed or timed out. */
+  async cancel(ownerId: string, id: string): Promise<Wait> {
+    const row = await this.db.tx(async (tx) => {
+      const wait = await this.findOwned(tx, ownerId, id);
+      const status = this.toWait(wait).status;
+      if (status === WaitStatus.canceled) return wait;
+      if (status !== WaitStatus.pending) throw new ConflictError(`Wait is already ${status}`);
+      await this.history.recordStep(
+        tx,
+        { sessionId: wait.sessionId, action: 'cancel_wait', input: { waitId: id }, output: (ids) => (ids.length ? { id, status: WaitStatus.canceled } : null) },
+        () => cancelPendingWaits(tx, this.history, { id }, this.clock()),
+      );
+      return tx.wait.findUniqueOrThrow({ where: { id } });
+    });
+    this.notifier.notify(waitTopic(id));
+    const view = this.toWait(row);
+    if (view.status !== WaitStatus.canceled) throw new ConflictError(`Wait is already ${view.status}`);
+    return view;
+  }
+
+  /**
+   * Completes every pending wait of the inbox that this new message satisfies. Runs inside the
+   * delivery transaction; returns the completed ids so the caller can wake their long-polls after commit.
+   */
+  async completeMatching(tx: Tx, inboxId: string, message: MatchableMessage, receivedAt: Date): Promise<string[]> {
+    const pending = await tx.wait.findMany({
+      where: { inboxId, status: WaitStatus.pending, createdAt: { lte: receivedAt }, deadline: { gt: receivedAt } },
+      orderBy: { createdAt: 'asc' },
+    });
+    const completed: string[] = [];
+    for (const wait of pending) {
+      if (!passesFilters(wait.filters as StoredFilters, message)) continue;
+      const value = extractFor(wait.type as WaitType, message);
+      if (value === null) continue;
+      const result: WaitResult = { type: wait.type as WaitType, value, messageId: message.id };
+      const { count } = await tx.wait.updateMany({
+        where: { id: wait.id, status: WaitStatus.pending },
+        data: { status: WaitStatus.completed, result: result as object, endedAt: receivedAt },
+      });
+      if (count === 0) continue;
+      completed.push(wait.id);
+      await this.history.appendEvent(tx, { ownerId: wait.ownerId, sessionId: wait.sessionId, type: 'wait.completed', payload: { waitId: wait.id, messageId: message.id }, at: receivedAt });
+    }
+    return completed;
+  }
+
+  /** Times out every overdue wait (a bounded batch per call); see settleOne. */
+  async settleDue(now: Date): Promise<number> {
+    const due = await this.db.prisma.wait.findMany({ where: { status: WaitStatus.pending, deadline: { lte: now } }, orderBy: { deadline: 'asc' }, take: 200 });
+    let settled = 0;
+    for (const wait of due) if (await this.settleOne(wait)) settled++;
+    return settled;
+  }
+
+  /**
+   * A wait past its deadline times out, and that is a critical error for its session, which fails.
+   * The conditional update makes exactly one process (of however many run) write the events.
+   */
+  private async settleOne(wait: WaitRow): Promise<boolean> {
+    const won = await this.db.tx(async (tx) => {
+      const { count } = await tx.wait.updateMany({
+        where: { id: wait.id, status: WaitStatus.pending, deadline: { lte: this.clock() } },
+        data: { status: WaitStatus.timed_out, endedAt: wait.deadline },
+      });
+      if (count === 0) return false;
+      await this.history.appendEvent(tx, {
+        ownerId: wait.ownerId,
+        sessionId: wait.sessionId,
+        type: 'wait.timed_out',
+        payload: { waitId: wait.id, inboxId: wait.inboxId, timeoutSeconds: wait.timeoutSeconds },
+        at: wait.deadline,
+      });
+      const session = wait.sessionId ? await tx.session.findUnique({ where: { id: wait.sessionId } }) : null;
+      if (session?.status === SessionStatus.active) {
+        await this.sessions.finishInTx(tx, session, SessionStatus.failed, `Wait ${wait.id} timed out after ${wait.timeoutSeconds}s`);
+      }
+      return true;
+    });
+    if (won) this.notifier.notify(waitTopic(wait.id));
+    return won;
+  }
+
+  /** The waits of many sessions / inboxes in one query, oldest first (DataLoader batches). */
+  async bySessions(sessionIds: readonly string[]): Promise<Wait[][]> {
+    const rows = await this.db.prisma.wait.findMany({ where: { sessionId: { in: [...sessionIds] } }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+    return groupBy(sessionIds, rows.map((r) => this.toWait(r)), (w) => w.sessionId!);
+  }
+
+  async byInboxes(inboxIds: readonly string[]): Promise<Wait[][]> {
+    const rows = await this.db.prisma.wait.findMany({ where: { inboxId: { in: [...inboxIds] } }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+    return groupBy(inboxIds, rows.map((r) => this.toWait(r)), (w) => w.inboxId);
+  }
+
+  private async findOwned(client: Tx | Database['prisma'], ownerId: string, id: string): Promise<WaitRow> {
+    const row = isId('wait', id) ? await client.wait.findUnique({ where: { id } }) : null;
+    if (!row || row.ownerId !== ownerId) throw new NotFoundError('Wait');
+    return row;
+  }
 }
 
-export class WaitService {
-  constructor(private readonly db: Database) {}
-
-  /** The waits of many sessions in one query, oldest first (DataLoader batch). */
-  async bySessions(sessionIds: readonly string[]): Promise<Wait[][]> {
-    const rows = await this.db.prisma.wait.findMany({
-      where: { sessionId: { in: [...sessionIds] } },
-      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-    });
-    return groupBy(sessionIds, rows.map(toWait), (w) => w.sessionId!);
+function cleanFilters(filters: CreateWaitInput['filters']): StoredFilters {
+  const out: StoredFilters = {};
+  for (const key of ['from', 'subjectContains'] as const) {
+    const value = filters?.[key];
+    if (value === undefined || value === null) continue;
+    if (value.length === 0 || value.length > FILTER_MAX) throw new BadUserInputError(`filters.${key} must be 1 to ${FILTER_MAX} characters`, `filters.${key}`);
+    out[key] = value;
   }
+  return out;
 }

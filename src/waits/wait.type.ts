@@ -1,5 +1,50 @@
-import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { DateTimeScalar, JSONObjectScalar } from '../graphql/scalars';
+
+export enum WaitType {
+  otp = 'otp',
+  magic_link = 'magic_link',
+  message = 'message',
+}
+registerEnumType(WaitType, { name: 'WaitType', description: 'What to extract from the first matching message.' });
+
+export enum WaitStatus {
+  pending = 'pending',
+  completed = 'completed',
+  timed_out = 'timed_out',
+  canceled = 'canceled',
+}
+registerEnumType(WaitStatus, { name: 'WaitStatus' });
+
+@ObjectType({ description: 'What a completed wait extracted.' })
+export class WaitResult {
+  @Field(() => WaitType)
+  type!: WaitType;
+
+  @Field(() => String, { description: 'The OTP, the link, or (type message) the message id.' })
+  value!: string;
+
+  @Field(() => ID)
+  messageId!: string;
+}
+
+@ObjectType()
+export class WaitFilters {
+  @Field(() => String, { nullable: true, description: 'The sender must contain this (case-insensitive).' })
+  from?: string;
+
+  @Field(() => String, { nullable: true, description: 'The subject must contain this (case-insensitive).' })
+  subjectContains?: string;
+}
+
+@InputType()
+export class WaitFiltersInput {
+  @Field(() => String, { nullable: true })
+  from?: string | null;
+
+  @Field(() => String, { nullable: true })
+  subjectContains?: string | null;
+}
 
 @ObjectType({ description: 'Waiting for a message in an inbox, and what was extracted from it.' })
 export class Wait {
@@ -12,27 +57,45 @@ export class Wait {
   @Field(() => ID, { nullable: true })
   sessionId!: string | null;
 
-  @Field(() => String, { description: 'otp, magic_link or message' })
-  type!: string;
+  @Field(() => WaitType)
+  type!: WaitType;
 
-  @Field(() => String, { description: 'pending, completed, timed_out or canceled' })
-  status!: string;
+  @Field(() => WaitStatus)
+  status!: WaitStatus;
 
   @Field(() => Int)
   timeoutSeconds!: number;
 
-  @Field(() => JSONObjectScalar)
-  filters!: Record<string, unknown>;
+  @Field(() => WaitFilters)
+  filters!: WaitFilters;
 
-  @Field(() => JSONObjectScalar, { nullable: true })
-  result!: Record<string, unknown> | null;
+  @Field(() => WaitResult, { nullable: true })
+  result!: WaitResult | null;
 
   @Field(() => DateTimeScalar)
   createdAt!: Date;
 
-  @Field(() => DateTimeScalar)
+  @Field(() => DateTimeScalar, { description: 'When the wait times out if no matching message arrives.' })
   deadline!: Date;
 
   @Field(() => DateTimeScalar, { nullable: true })
   endedAt!: Date | null;
+}
+
+@InputType()
+export class CreateWaitInput {
+  @Field(() => ID)
+  inboxId!: string;
+
+  @Field(() => ID, { nullable: true, description: "Defaults to the inbox's session." })
+  sessionId?: string | null;
+
+  @Field(() => WaitType)
+  type!: WaitType;
+
+  @Field(() => Int, { nullable: true, description: '1 to 600, default 120.' })
+  timeoutSeconds?: number | null;
+
+  @Field(() => WaitFiltersInput, { nullable: true })
+  filters?: WaitFiltersInput | null;
 }

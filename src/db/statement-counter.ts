@@ -1,0 +1,43 @@
+import type { SqlDriverAdapter, SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+
+/**
+ * Counts the SQL statements Prisma sends through a driver adapter (in and out of transactions), so
+ * tests and the benchmark can assert "a fixed number of statements per request" — N+1 shows up here.
+ */
+export class StatementCounter {
+  count = 0;
+
+  wrap<F extends SqlDriverAdapterFactory>(factory: F): F {
+    const counter = this;
+    return proxy(factory, {
+      connect: (original) => async () => counter.wrapQueryable(await original()),
+    });
+  }
+
+  private wrapQueryable<Q extends SqlDriverAdapter>(adapter: Q): Q {
+    return proxy(adapter, {
+      queryRaw: (original) => (q: unknown) => {
+        this.count++;
+        return original(q);
+      },
+      executeRaw: (original) => (q: unknown) => {
+        this.count++;
+        return original(q);
+      },
+      startTransaction: (original) => async (...args: unknown[]) => this.wrapQueryable(await original(...args)),
+    });
+  }
+}
+
+/** A proxy that binds methods to the real object (adapters use #private fields) and overrides some. */
+function proxy<T extends object>(target: T, overrides: Record<string, (original: (...a: any[]) => any) => (...a: any[]) => any>): T {
+  return new Proxy(target, {
+    get(obj, prop, receiver) {
+      const value = Reflect.get(obj, prop, obj);
+      if (typeof value !== 'function') return value;
+      const bound = value.bind(obj);
+      const override = typeof prop === 'string' ? overrides[prop] : undefined;
+      return override ? override(bound) : bound;
+    },
+  });
+}

@@ -1,0 +1,137 @@
+import { decodeEntities, htmlToText } from './html-text';
+
+/**
+ * Magic-link extraction for magic_link waits: the sign-in / verify / confirm / reset / activate link.
+ *
+ * Order: HTML <a href> first (the button the sender meant to be clicked), then URLs written in the
+ * text part, then URLs written in the HTML's text. A link qualifies when its anchor text, its URL, or
+ * (for written URLs) the words just before it say what it is for. Last resort: when the subject says
+ * so ("Your sign-in link") and the body has exactly one link that carries a token, that link.
+ */
+export interface LinkMessage {
+  text?: string | null;
+  html?: string | null;
+  subject?: string | null;
+}
+
+interface Link {
+  url: string;
+  /** Words a reader sees for the link: anchor text, or for written URLs the text before them. */
+  label: string;
+}
+
+const PURPOSE_WORDS =
+  /\b(?:magic|verify|verification|confirm|confirmation|reset|sign[- ]?in|log[- ]?in|activate|activation|auth|authenticate|authentication|token)\b/i;
+// URLs glue words together ("verifyEmail", "magiclink"), so substrings; "author" is not "auth".
+const PURPOSE_IN_URL = /magic|verif|confirm|reset|sign[-_]?in|log[-_]?in|activat|auth(?!or)|token/i;
+const EXCLUDED_LABEL =
+  /unsubscribe|opt[- ]?out|privacy|\bterms\b|\bhelp\b|support|preferences|contact us|view (?:it |this (?:email |message )?)?(?:in|on) (?:your |a |the )?browser|web ?version/i;
+// Checked on host and path only: query strings carry random tokens that may spell anything.
+const EXCLUDED_LOCATION =
+  /unsub|opt-?out|privacy|terms|(?:^|[./-])help(?:$|[./-])|(?:^|[./-])support(?:$|[./-])|preferences|webversion|view-?in-?browser|pixel|beacon|\.(?:png|jpe?g|gif|svg|webp|bmp|ico)$/i;
+
+function parseHttpUrl(raw: string): URL | null {
+  try {
+    const url = new URL(raw);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url : null;
+  } catch {
+    return null;
+  }
+}
+
+function isExcluded(link: Link, url: URL): boolean {
+  return EXCLUDED_LABEL.test(link.label) || EXCLUDED_LOCATION.test(url.hostname + url.pathname);
+}
+
+/** A magic link must carry a secret: a query string or a long path segment. Home/nav links do not. */
+function carriesToken(url: URL): boolean {
+  return url.search.length > 1 || url.pathname.split('/').some((seg) => seg.length >= 12);
+}
+
+/** Higher is better; 0 means the link does not say it is a magic link. */
+function score(link: Link, url: URL): number {
+  const inLabel = PURPOSE_WORDS.test(link.label);
+  const inUrl = PURPOSE_IN_URL.test(link.url);
+  if (!inLabel && !inUrl) return 0;
+  // A "Log in" nav link to /login must lose to "Verify" → /v?t=…: the token outweighs the URL word.
+  return (inLabel ? 2 : 0) + (inUrl ? 1 : 0) + (carriesToken(url) ? 2 : 0);
+}
+
+const ANCHOR = /<a\b([^>]*)>([\s\S]*?)<\/a\s*>/gi;
+const HREF = /\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))/i;
+// Button images and icon links describe themselves in alt/title/aria-label rather than text.
+const LABEL_ATTR = /\b(?:alt|title|aria-label)\s*=\s*(?:"([^"]*)"|'([^']*)')/gi;
+
+function anchors(html: string): Link[] {
+  const links: Link[] = [];
+  for (const [, attrs = '', inner = ''] of html.matchAll(ANCHOR)) {
+    const href = HREF.exec(attrs);
+    if (!href) continue;
+    // Long hrefs get folded over lines by some mailers; whitespace is never part of a URL.
+    const url = decodeEntities(href[1] ?? href[2] ?? href[3] ?? '').replace(/\s+/g, '');
+    const attrLabels = [...(attrs + inner).matchAll(LABEL_ATTR)].map((m) => decodeEntities(m[1] ?? m[2] ?? ''));
+    links.push({ url, label: [htmlToText(inner), ...attrLabels].join(' ') });
+  }
+  return links;
+}
+
+const WRITTEN_URL = /https?:\/\/[^\s<>"]+/gi;
+
+/** Drops sentence punctuation and unmatched closing brackets that the URL regex swallowed. */
+function trimWrittenUrl(raw: string): string {
+  let url = raw;
+  for (;;) {
+    const last = url.slice(-1);
+    const unmatched =
+      (last === ')' && count(url, '(') < count(url, ')')) ||
+      (last === ']' && count(url, '[') < count(url, ']')) ||
+      (last === '}' && count(url, '{') < count(url, '}'));
+    if (!/[.,;:!?'*_>]/.test(last) && !unmatched) return url;
+    url = url.slice(0, -1);
+  }
+}
+
+function count(s: string, ch: string): number {
+  return s.split(ch).length - 1;
+}
+
+function writtenUrls(text: string): Link[] {
+  const links: Link[] = [];
+  const normalized = text.replace(/\r\n?/g, '\n');
+  for (const m of normalized.matchAll(WRITTEN_URL)) {
+    const before = normalized.slice(0, m.index).split('\n');
+    const sameLine = before.pop()!.trim();
+    // "Sign in to Acme:\n\nhttps://…": a URL on its own line is labelled by the line above it.
+    const label = sameLine || before.reverse().find((line) => line.trim() !== '')?.trim() || '';
+    links.push({ url: trimWrittenUrl(m[0]), label });
+  }
+  return links;
+}
+
+function best(links: Link[]): string | null {
+  let winner: { url: string; score: number } | null = null;
+  for (const link of links) {
+    const url = parseHttpUrl(link.url);
+    if (!url || isExcluded(link, url)) continue;
+    const s = score(link, url);
+    if (s > 0 && (!winner || s > winner.score)) winner = { url: link.url, score: s };
+  }
+  return winner?.url ?? null;
+}
+
+export function extractMagicLink(message: LinkMessage): string | null {
+  const html = message.html ?? '';
+  const groups = [anchors(html), writtenUrls(message.text ?? ''), writtenUrls(html ? htmlToText(html) : '')];
+  for (const links of groups) {
+    const found = best(links);
+    if (found) return found;
+  }
+  if (!PURPOSE_WORDS.test(message.subject ?? '')) return null;
+  const tokenLinks = new Set(
+    groups.flat().filter((link) => {
+      const url = parseHttpUrl(link.url);
+      return url !== null && !isExcluded(link, url) && carriesToken(url);
+    }).map((link) => link.url),
+  );
+  return tokenLinks.size === 1 ? [...tokenLinks][0]! : null;
+}

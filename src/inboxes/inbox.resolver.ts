@@ -1,0 +1,43 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { Context } from '../graphql/context';
+import { Message } from '../messages/message.type';
+import { Wait } from '../waits/wait.type';
+import { CreateInboxInput, Inbox, InboxPage, InboxStatus } from './inbox.type';
+
+@Resolver(() => Inbox)
+export class InboxResolver {
+  @Query(() => InboxPage, { description: 'Your inboxes, newest first (deleted ones excluded).' })
+  inboxes(
+    @Ctx() ctx: Context,
+    @Arg('status', () => InboxStatus, { nullable: true }) status: InboxStatus | null,
+    @Arg('limit', () => Int, { defaultValue: 20, description: '1 to 100' }) limit: number,
+    @Arg('offset', () => Int, { defaultValue: 0 }) offset: number,
+  ): Promise<InboxPage> {
+    return ctx.services.inboxes.list(ctx.principal.ownerId, { status, limit, offset });
+  }
+
+  @Query(() => Inbox, { nullable: true, description: 'An inbox by id; NOT_FOUND when it does not exist or is not yours.' })
+  inbox(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<Inbox> {
+    return ctx.services.inboxes.get(ctx.principal.ownerId, id);
+  }
+
+  @Mutation(() => Inbox)
+  createInbox(@Ctx() ctx: Context, @Arg('input', () => CreateInboxInput, { defaultValue: {} }) input: CreateInboxInput): Promise<Inbox> {
+    return ctx.services.inboxes.create(ctx.principal.ownerId, input);
+  }
+
+  @Mutation(() => Inbox, { description: 'Stops the inbox receiving mail and cancels its pending waits.' })
+  deleteInbox(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<Inbox> {
+    return ctx.services.inboxes.delete(ctx.principal.ownerId, id);
+  }
+
+  @FieldResolver(() => [Message], { description: 'Messages received, oldest first.' })
+  messages(@Root() inbox: Inbox, @Ctx() ctx: Context): Promise<Message[]> {
+    return ctx.loaders.inboxMessages.load(inbox.id);
+  }
+
+  @FieldResolver(() => [Wait])
+  waits(@Root() inbox: Inbox, @Ctx() ctx: Context): Promise<Wait[]> {
+    return ctx.loaders.inboxWaits.load(inbox.id);
+  }
+}

@@ -1,0 +1,30 @@
+import { type AddressObject, simpleParser } from 'mailparser';
+
+/** A message reduced to what this service stores and matches on. */
+export interface IncomingMail {
+  from: string;
+  to: string[];
+  subject: string;
+  text: string | null;
+  html: string | null;
+  sizeBytes: number;
+}
+
+/** Parses a complete RFC 822 / MIME message with a real MIME parser (encodings, multipart, charsets). */
+export async function parseRawMessage(raw: Buffer | string): Promise<IncomingMail> {
+  const buffer = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
+  const mail = await simpleParser(buffer, { skipImageLinks: true, skipTextToHtml: true });
+  return {
+    from: mail.from?.text ?? '',
+    to: addresses(mail.to),
+    subject: mail.subject ?? '',
+    text: mail.text ?? null,
+    html: typeof mail.html === 'string' ? mail.html : null,
+    sizeBytes: buffer.length,
+  };
+}
+
+function addresses(field: AddressObject | AddressObject[] | undefined): string[] {
+  const list = Array.isArray(field) ? field : field ? [field] : [];
+  return list.flatMap((a) => a.value.map((v) => v.address ?? '')).filter(Boolean);
+}

@@ -1,0 +1,38 @@
+import type { Clock } from '../common/clock';
+import type { InboxService } from '../inboxes/inbox.service';
+import type { Logger } from '../logger';
+import type { WaitService } from './wait.service';
+
+/**
+ * Deadlines are data, but someone must act on them when nobody is asking: this timer settles overdue
+ * waits (failing their sessions) and expired inboxes. Runs never overlap; every instance may run one,
+ * and conditional updates make each transition happen once.
+ */
+export function startDeadlineSettler(deps: { waits: WaitService; inboxes: InboxService; clock: Clock; logger: Logger }, intervalMs: number): () => Promise<void> {
+  let running: Promise<void> | null = null;
+  let failing = false;
+  const tick = () => {
+    if (running) return;
+    running = (async () => {
+      try {
+        const now = deps.clock();
+        await deps.waits.settleDue(now);
+        await deps.inboxes.settleDue(now);
+        if (failing) deps.logger.info('deadline settling recovered');
+        failing = false;
+      } catch (err) {
+        // Typically the database is unreachable; say so once, keep trying.
+        if (!failing) deps.logger.warn({ err }, 'deadline settling failed; retrying');
+        failing = true;
+      } finally {
+        running = null;
+      }
+    })();
+  };
+  const timer = setInterval(tick, intervalMs);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
+}
