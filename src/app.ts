@@ -8,6 +8,7 @@ import { type Clock, systemClock } from './common/clock';
 import type { Config } from './config';
 import { createDatabase, type Database } from './db/client';
 import { applyMigrations } from './db/migrate';
+import { bridgeNotifierOverPostgres } from './db/pg-notify';
 import { type Context, createContext } from './graphql/context';
 import { type ErrorLogger, maskError } from './graphql/errors';
 import { getSchema } from './graphql/schema';
@@ -46,6 +47,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   if (applied.length) logger.info({ applied }, 'database migrations applied');
   const db = createDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize, statementTimeoutMs: config.databaseStatementTimeoutMs });
   const services = createServices(db, config, clock);
+  // Across instances on one PostgreSQL database, "look again" signals travel by LISTEN/NOTIFY.
+  const notifyBridge = db.provider === 'postgresql' ? bridgeNotifierOverPostgres(config.databaseUrl, services.notifier, logger) : null;
   await ensureApiKeys(services, config, logger);
 
   const shutdown = new AbortController();
@@ -101,6 +104,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     close: async () => {
       shutdown.abort();
       await stopSettler();
+      await notifyBridge?.close();
       await apollo.stop();
       await db.close();
     },

@@ -1,15 +1,17 @@
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname } from 'node:path';
 import { PrismaClient as SqliteClient, Prisma } from '../generated/sqlite/client';
 import { PrismaClient as PostgresClient } from '../generated/postgresql/client';
 import { StatementCounter } from './statement-counter';
+import { type Provider, providerOf, sqlitePath } from './url';
+
+export type { Provider };
 
 /** Both generated clients come from the same models, so one type describes either. */
 export type PrismaDb = SqliteClient;
 export type Tx = Prisma.TransactionClient;
-export type Provider = 'sqlite' | 'postgresql';
 
 export interface Database {
   readonly provider: Provider;
@@ -31,21 +33,6 @@ export interface DatabaseOptions {
   url: string;
   poolSize?: number;
   statementTimeoutMs?: number;
-}
-
-export function providerOf(url: string): Provider {
-  if (url.startsWith('file:')) return 'sqlite';
-  if (/^postgres(ql)?:\/\//.test(url)) return 'postgresql';
-  throw new Error(`Unsupported DATABASE_URL "${redactUrl(url)}": use file:<path> (SQLite) or postgresql://… (PostgreSQL)`);
-}
-
-/** For messages and logs: never print a password. */
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
-}
-
-export function sqlitePath(url: string): string {
-  return resolve(url.replace(/^file:/, '').replace(/\?.*$/, ''));
 }
 
 export function createDatabase(opts: DatabaseOptions): Database {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { Client } from 'pg';
 
-export type Provider = 'sqlite' | 'postgresql';
+import { type Provider, providerOf, sqlitePath } from './url';
 
 export interface ApplyMigrationsOptions {
   /** `file:./data/app.db` (relative to cwd) or `postgresql://…` / `postgres://…` (`?schema=x` honoured). */
@@ -23,12 +23,6 @@ const ROOT = path.resolve(__dirname, '../..');
 const PG_LOCK_ID = 72707369;
 /** How long a concurrent SQLite starter waits for the one holding the write lock. */
 const SQLITE_BUSY_TIMEOUT_MS = 120_000;
-
-export function providerOf(url: string): Provider {
-  if (url.startsWith('file:')) return 'sqlite';
-  if (/^postgres(ql)?:\/\//.test(url)) return 'postgresql';
-  throw new Error(`Unsupported database URL (expected file:… or postgresql://…): ${url.split(':')[0]}:…`);
-}
 
 interface MigrationFile {
   name: string;
@@ -108,7 +102,7 @@ const sqliteNow = () => new Date().toISOString().replace('Z', '+00:00');
  * process cannot interleave, and across processes `BEGIN IMMEDIATE` (+ busy timeout) serializes them.
  */
 function applySqlite(url: string, files: MigrationFile[], log: (m: string) => void): string[] {
-  const file = path.resolve(process.cwd(), url.slice('file:'.length).split('?')[0]);
+  const file = sqlitePath(url);
   mkdirSync(path.dirname(file), { recursive: true });
   const db = new Database(file, { timeout: SQLITE_BUSY_TIMEOUT_MS });
   const applied: string[] = [];

@@ -1,0 +1,73 @@
+import { Client } from 'pg';
+import type { Notifier } from '../common/notifier';
+import type { Logger } from '../logger';
+
+const CHANNEL = 'sessions_gateway';
+const RETRY_MS = [250, 500, 1000, 2000, 5000];
+
+/**
+ * Carries Notifier topics between gateway instances with PostgreSQL LISTEN/NOTIFY, on one dedicated
+ * connection that reconnects by itself. Lost notifications only delay a wake-up: long-polls also
+ * re-check the database on their own, so the database stays the truth.
+ */
+export function bridgeNotifierOverPostgres(url: string, notifier: Notifier, logger: Logger): { close(): Promise<void> } {
+  const connection = new URL(url);
+  const schema = connection.searchParams.get('schema');
+  connection.searchParams.delete('schema');
+  // NOTIFY is database-wide; instances on one database but different schemas must not wake each other.
+  const channel = schema ? `${CHANNEL}_${schema}`.slice(0, 63) : CHANNEL;
+  let client: Client | null = null;
+  let closed = false;
+  let attempt = 0;
+  let retryTimer: NodeJS.Timeout | undefined;
+
+  const connect = async () => {
+    const c = new Client({ connectionString: connection.toString(), connectionTimeoutMillis: 5_000 });
+    c.on('notification', (msg) => {
+      if (msg.channel === channel && msg.payload) notifier.receive(msg.payload);
+    });
+    c.on('error', (err) => {
+      logger.warn({ err }, 'notification connection lost; reconnecting');
+      drop(c);
+    });
+    try {
+      await c.connect();
+      await c.query(`LISTEN "${channel}"`);
+      if (closed) return void c.end().catch(() => {});
+      client = c;
+      attempt = 0;
+    } catch (err) {
+      logger.warn({ err }, 'notification connection failed; retrying');
+      drop(c);
+    }
+  };
+
+  const drop = (c: Client) => {
+    c.removeAllListeners('notification');
+    c.end().catch(() => {});
+    if (client === c) client = null;
+    if (closed || retryTimer) return;
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      void connect();
+    }, RETRY_MS[Math.min(attempt++, RETRY_MS.length - 1)]);
+    retryTimer.unref();
+  };
+
+  notifier.bridge((topic) => {
+    client?.query('SELECT pg_notify($1, $2)', [channel, topic]).catch(() => {
+      /* the re-check in long-polls covers a lost notification */
+    });
+  });
+  void connect();
+
+  return {
+    close: async () => {
+      closed = true;
+      clearTimeout(retryTimer);
+      const c = client;
+      client = null;
+      await c?.end().catch(() => {});
+    },
+  };
+}
