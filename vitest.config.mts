@@ -1,7 +1,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
-import { isCi, postgresPossible, SKIP_LINE } from './test/support/postgres';
+import { isCi, postgresPossible, SKIP_LINE } from './test/support/postgres.mts';
 
 const graphqlDir = join(dirname(fileURLToPath(import.meta.url)), 'node_modules', 'graphql');
 
@@ -9,16 +9,23 @@ export default defineConfig(async () => {
   // The whole suite runs once per engine: project "sqlite" and project "postgresql" (tests can ask
   // testEngine() from test/support/database.ts). The postgresql project finds its server in
   // test/support/global-setup.ts; it is left out, loudly, only when there is no way to get one.
-  const projects: TestProjectInlineConfiguration[] = [{ extends: true, test: { name: 'sqlite', env: { SG_TEST_ENGINE: 'sqlite' } } }];
-  if (await postgresPossible()) {
+  // *.pg.test.ts files test what only PostgreSQL deployments do (several instances on one database).
+  const projects: TestProjectInlineConfiguration[] = [
+    { extends: true, test: { name: 'sqlite', env: { SG_TEST_ENGINE: 'sqlite' }, exclude: ['**/node_modules/**', 'test/**/*.pg.test.ts'] } },
+  ];
+  // Vitest loads this file once more per `extends: true` project: decide (and say it) only once.
+  const memo = globalThis as { sgPostgresPossible?: Promise<boolean> };
+  memo.sgPostgresPossible ??= postgresPossible().then((possible) => {
+    if (!possible && !isCi()) console.warn(`\n!!! ${SKIP_LINE} !!!\n`);
+    return possible;
+  });
+  if (await memo.sgPostgresPossible) {
     projects.push({
       extends: true,
       test: { name: 'postgresql', env: { SG_TEST_ENGINE: 'postgresql' }, globalSetup: ['test/support/global-setup.ts'] },
     });
   } else if (isCi()) {
-    throw new Error(`${SKIP_LINE} (CI=true: PostgreSQL is required, see .ci/run)`);
-  } else {
-    console.warn(`\n!!! ${SKIP_LINE} !!!\n`);
+    throw new Error(`${SKIP_LINE.replace('SKIPPED', 'cannot run')} (CI=true: they must not be skipped; .ci/run starts PostgreSQL)`);
   }
 
   return {
