@@ -21,6 +21,7 @@ import { requestSignal } from './http/request-signal';
 import { restRoutes } from './http/routes';
 import { createLogger, type Logger } from './logger';
 import { createServices, type Services } from './services';
+import { type RunningSmtpServer, startSmtpServer } from './smtp/smtp.server';
 import { startDeadlineSettler } from './waits/deadline-settler';
 
 export interface AppDeps {
@@ -33,6 +34,12 @@ export interface App {
   db: Database;
   services: Services;
   logger: Logger;
+  /**
+   * Starts the inbound SMTP server; resolves to the bound port. Without an override it uses
+   * config.smtpPort / config.smtpHost and resolves to null when config.smtpPort is 0 (SMTP off).
+   * An explicit `{ port: 0 }` means an ephemeral port (tests). close() stops it.
+   */
+  startSmtp(override?: { port: number; host?: string }): Promise<number | null>;
   close(): Promise<void>;
 }
 
@@ -96,12 +103,32 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
 
   const stopSettler = startDeadlineSettler({ waits: services.waits, inboxes: services.inboxes, clock, logger }, config.settleIntervalMs);
 
+  let smtp: RunningSmtpServer | null = null;
+  const startSmtp: App['startSmtp'] = async (override) => {
+    if (smtp) throw new Error('the SMTP server is already running');
+    const port = override ? override.port : config.smtpPort;
+    if (!override && port === 0) return null;
+    smtp = await startSmtpServer({
+      port,
+      host: override?.host ?? config.smtpHost,
+      maxMessageBytes: config.maxMessageBytes,
+      messages: services.messages,
+      inboxes: services.inboxes,
+      logger,
+    });
+    logger.info({ port: smtp.port }, 'SMTP server listening');
+    return smtp.port;
+  };
+
   return {
     app,
     db,
     services,
     logger,
+    startSmtp,
     close: async () => {
+      // First: no new mail, and deliveries in progress finish while the database is still open.
+      await smtp?.close();
       shutdown.abort();
       await stopSettler();
       await notifyBridge?.close();

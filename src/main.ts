@@ -5,14 +5,17 @@ import { ConfigError, loadConfig } from './config';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const { app, logger, close } = await createApp(config);
+  const { app, logger, close, startSmtp } = await createApp(config);
   const server = createServer(app);
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const base = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
   logger.info({ port }, 'sessions-gateway listening');
-  process.stdout.write(`sessions-gateway is up\n  GraphQL (and IDE): ${base}/graphql\n  REST:              ${base}/api/v1/sessions\n`);
+  // SMTP_PORT=0 turns inbound mail off; startSmtp() then starts nothing and returns null.
+  const smtpPort = await startSmtp();
+  const smtpLine = smtpPort === null ? '' : `  SMTP:              smtp://${config.smtpHost === '0.0.0.0' ? 'localhost' : config.smtpHost}:${smtpPort}\n`;
+  process.stdout.write(`sessions-gateway is up\n  GraphQL (and IDE): ${base}/graphql\n  REST:              ${base}/api/v1/sessions\n${smtpLine}`);
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -4,7 +4,7 @@ import { groupBy } from '../common/group-by';
 import { intInRange, jsonObject } from '../common/validate';
 import type { Database, Tx } from '../db/client';
 import { isId, newId, randomBase62 } from '../db/ids';
-import { ConflictError, NotFoundError } from '../graphql/errors';
+import { BadUserInputError, ConflictError, NotFoundError } from '../graphql/errors';
 import { pageArgs } from '../graphql/pagination';
 import type { HistoryService } from '../history/history.service';
 import type { SessionService } from '../sessions/session.service';
@@ -81,6 +81,10 @@ export class InboxService {
     const { limit, offset } = pageArgs(args);
     const now = this.clock();
     const status = args.status ?? null;
+    // Deleted inboxes are gone from reads; the enum value exists only for deleteInbox's answer.
+    if (status === InboxStatus.deleted) throw new BadUserInputError('status must be one of active, expired', 'status');
+    // Deleted inboxes are gone from reads: filtering on that status finds none (not every inbox).
+    if (status === InboxStatus.deleted) return { data: [], pagination: { limit, offset, total: 0 } };
     // Filters on the effective status, so an inbox past its deadline is listed as expired at once.
     const where = {
       ownerId,

@@ -3,7 +3,7 @@ import { groupBy } from '../common/group-by';
 import type { Notifier } from '../common/notifier';
 import type { Database, Tx } from '../db/client';
 import { isId, newId } from '../db/ids';
-import { BadUserInputError, NotFoundError } from '../graphql/errors';
+import { BadUserInputError, ConflictError, NotFoundError } from '../graphql/errors';
 import { pageArgs } from '../graphql/pagination';
 import type { HistoryService } from '../history/history.service';
 import type { InboxRow, InboxService } from '../inboxes/inbox.service';
@@ -55,7 +55,13 @@ export class MessageService {
   async deliverToAddress(address: string, mail: IncomingMail): Promise<Message | null> {
     const inbox = await this.inboxes.findAccepting(address);
     if (!inbox) return null;
-    return this.store((tx) => this.inboxes.requireAccepting(tx, inbox.ownerId, inbox.id), mail);
+    try {
+      return await this.store((tx) => this.inboxes.requireAccepting(tx, inbox.ownerId, inbox.id), stripNul(mail));
+    } catch (err) {
+      // Expired or deleted between the lookup and the transaction: it does not accept mail any more.
+      if (err instanceof ConflictError || err instanceof NotFoundError) return null;
+      throw err;
+    }
   }
 
   async get(ownerId: string, id: string): Promise<Message> {

@@ -13,12 +13,14 @@ export interface IncomingMail {
 /** Parses a complete RFC 822 / MIME message with a real MIME parser (encodings, multipart, charsets). */
 export async function parseRawMessage(raw: Buffer | string): Promise<IncomingMail> {
   const buffer = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
-  const mail = await simpleParser(buffer, { skipImageLinks: true, skipTextToHtml: true });
+  // No text made up from the HTML (or HTML from the text): `text` is the text the sender wrote, null
+  // for an HTML-only message, as for one delivered as parts over HTTP. Extractors read the HTML themselves.
+  const mail = await simpleParser(buffer, { skipImageLinks: true, skipTextToHtml: true, skipHtmlToText: true });
   return {
     from: mail.from?.text ?? '',
     to: addresses(mail.to),
     subject: mail.subject ?? '',
-    text: mail.text ?? null,
+    text: mail.text || null, // '' when the only text was HTML
     html: typeof mail.html === 'string' ? mail.html : null,
     sizeBytes: buffer.length,
   };

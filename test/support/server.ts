@@ -18,13 +18,15 @@ export interface TestServer {
   apiKey: string;
   otherKey: string;
   app: App;
+  /** The SMTP port on 127.0.0.1 when started with `{ smtp: true }`, else null. */
+  smtpPort: number | null;
   request<T = any>(method: string, path: string, opts?: { body?: unknown; rawBody?: string; key?: string | null; headers?: Record<string, string> }): Promise<Reply<T>>;
   gql<T = any>(query: string, variables?: Record<string, unknown>, key?: string | null): Promise<Reply<{ data?: T; errors?: any[] }>>;
   close(): Promise<void>;
 }
 
 /** A real server on 127.0.0.1 over a fresh, real database (SQLite file or PostgreSQL schema). */
-export async function startServer(opts: { env?: Record<string, string>; deps?: AppDeps } = {}): Promise<TestServer> {
+export async function startServer(opts: { env?: Record<string, string>; deps?: AppDeps; smtp?: boolean } = {}): Promise<TestServer> {
   const database = await createTestDatabase();
   const config = loadConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'silent', PORT: '0', BOOTSTRAP_API_KEY: 'sgk_bootstrap_for_tests_only', ...opts.env });
   const app = await createApp(config, opts.deps);
@@ -33,6 +35,7 @@ export async function startServer(opts: { env?: Record<string, string>; deps?: A
   const server: Server = createServer(app.app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const smtpPort = opts.smtp ? await app.startSmtp({ port: 0, host: '127.0.0.1' }) : null;
 
   const request: TestServer['request'] = async (method, path, o = {}) => {
     const headers: Record<string, string> = { ...o.headers };
@@ -59,6 +62,7 @@ export async function startServer(opts: { env?: Record<string, string>; deps?: A
     apiKey,
     otherKey,
     app,
+    smtpPort,
     request,
     gql: (query, variables, key) => request('POST', '/graphql', { body: { query, variables }, key }),
     close: async () => {

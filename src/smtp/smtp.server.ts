@@ -1,0 +1,172 @@
+import { SMTPServer, type SMTPServerDataStream, type SMTPServerError, type SMTPServerSession } from 'smtp-server';
+import type { InboxService } from '../inboxes/inbox.service';
+import type { Logger } from '../logger';
+import type { MessageService } from '../messages/message.service';
+import { parseRawMessage } from '../messages/parse';
+
+export interface SmtpServerOptions {
+  /** 0 = an ephemeral port (the bound one is returned). */
+  port: number;
+  host: string;
+  maxMessageBytes: number;
+  messages: MessageService;
+  inboxes: InboxService;
+  logger: Logger;
+  /** How long close() lets open connections finish before it drops them (default 5 s). */
+  closeTimeoutMs?: number;
+}
+
+export interface RunningSmtpServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+const MAX_CLIENTS = 100;
+const MAX_RECIPIENTS = 100;
+const SOCKET_TIMEOUT_MS = 60_000;
+const CLOSE_TIMEOUT_MS = 5_000;
+
+function smtpError(responseCode: number, message: string): SMTPServerError {
+  return Object.assign(new Error(message), { responseCode });
+}
+
+const NO_SUCH_MAILBOX = () => smtpError(550, '5.1.1 No such mailbox');
+const TOO_BIG = () => smtpError(552, '5.3.4 Message too big');
+const TEMPORARY = () => smtpError(451, '4.3.0 Temporary failure, try again later');
+
+/**
+ * Inbound SMTP, MX-style: no AUTH, no TLS, any sender; recipients must be inboxes that accept mail
+ * now. A message is stored whole or not at all: over the size limit it is refused with 552, never
+ * truncated. Each accepted recipient gets the same parsed message through MessageService, the one
+ * road every delivery takes (events, replay step, waits).
+ */
+export async function startSmtpServer(opts: SmtpServerOptions): Promise<RunningSmtpServer> {
+  const { messages, inboxes, logger, maxMessageBytes } = opts;
+  const log = logger.child({ component: 'smtp' });
+  const inFlight = new Set<Promise<unknown>>();
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p)).catch(() => {});
+    return p;
+  };
+
+  /** Parses once, delivers to every accepted recipient; the reply text, or an SMTP error. */
+  async function deliver(raw: Buffer, session: SMTPServerSession): Promise<string> {
+    const parsed = await parseRawMessage(raw);
+    const recipients = [...new Set(session.envelope.rcptTo.map((r) => r.address.toLowerCase()))];
+    const envelopeFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+    // Headers are what a reader sees; a message without them still says who sent it to whom.
+    const mail = { ...parsed, from: parsed.from || envelopeFrom, to: parsed.to.length ? parsed.to : recipients };
+    let delivered = 0;
+    let failed = 0;
+    for (const rcpt of recipients) {
+      try {
+        const message = await messages.deliverToAddress(rcpt, mail);
+        if (message) {
+          delivered++;
+          log.info({ messageId: message.id, inboxId: message.inboxId, sizeBytes: mail.sizeBytes }, 'message received over SMTP');
+        } else {
+          // Accepted at RCPT, but the inbox expired or was deleted before DATA ended.
+          log.info({ rcpt }, 'recipient no longer accepts mail; delivery skipped');
+        }
+      } catch (err) {
+        failed++;
+        log.error({ err, rcpt }, 'SMTP delivery failed');
+      }
+    }
+    // A temporary failure makes the sender retry: better a duplicate in one inbox than a lost message in another.
+    if (failed) throw TEMPORARY();
+    if (!delivered) throw NO_SUCH_MAILBOX();
+    return `2.0.0 Message accepted for ${delivered} mailbox${delivered === 1 ? '' : 'es'}`;
+  }
+
+  const server = new SMTPServer({
+    name: 'sessions-gateway',
+    banner: 'sessions-gateway',
+    authOptional: true,
+    disabledCommands: ['AUTH', 'STARTTLS'],
+    size: maxMessageBytes,
+    maxClients: MAX_CLIENTS,
+    maxRecipients: MAX_RECIPIENTS,
+    socketTimeout: SOCKET_TIMEOUT_MS,
+    closeTimeout: opts.closeTimeoutMs ?? CLOSE_TIMEOUT_MS,
+    logger: false,
+
+    onRcptTo(address, _session, callback) {
+      track(inboxes.findAccepting(address.address)).then(
+        (inbox) => callback(inbox ? null : NO_SUCH_MAILBOX()),
+        (err) => {
+          log.error({ err }, 'SMTP recipient lookup failed');
+          callback(TEMPORARY());
+        },
+      );
+    },
+
+    onData(stream: SMTPServerDataStream, session, callback) {
+      const chunks: Buffer[] = [];
+      let bytes = 0;
+      let tooBig = false;
+      let answered = false;
+      const answer = (err: SMTPServerError | null, reply?: string) => {
+        if (answered) return;
+        answered = true;
+        callback(err, reply);
+      };
+      stream.on('data', (chunk: Buffer) => {
+        if (tooBig) return; // keep reading to the end of DATA, but hold nothing more
+        bytes += chunk.length;
+        if (bytes > maxMessageBytes || stream.sizeExceeded) {
+          tooBig = true;
+          chunks.length = 0;
+          return;
+        }
+        chunks.push(chunk);
+      });
+      stream.once('error', (err) => {
+        // Typically the client went away mid-message: nothing is stored, there is nobody to answer.
+        log.info({ err }, 'SMTP message not received in full');
+        answer(TEMPORARY());
+      });
+      stream.once('end', () => {
+        if (tooBig || stream.sizeExceeded) {
+          log.info({ bytes: stream.byteLength, limit: maxMessageBytes }, 'SMTP message refused: too big');
+          return answer(TOO_BIG());
+        }
+        track(deliver(Buffer.concat(chunks, bytes), session)).then(
+          (reply) => answer(null, reply),
+          (err: SMTPServerError) => {
+            if (err?.responseCode) return answer(err);
+            log.error({ err }, 'SMTP message processing failed');
+            answer(TEMPORARY());
+          },
+        );
+      });
+    },
+  });
+  server.on('error', (err) => log.error({ err }, 'SMTP server error'));
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: Error) => reject(err);
+    server.server.once('error', onError);
+    server.listen(opts.port, opts.host, () => {
+      server.server.off('error', onError);
+      resolve();
+    });
+  });
+  const address = server.server.address();
+  const port = typeof address === 'object' && address ? address.port : opts.port;
+
+  let closing: Promise<void> | null = null;
+  return {
+    port,
+    close: () => {
+      // Stops accepting at once; open sessions get closeTimeout to finish, then a 421 and the door.
+      // Deliveries already running are awaited, so the caller may close the database afterwards.
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await Promise.allSettled([...inFlight]);
+      })();
+      return closing;
+    },
+  };
+}
