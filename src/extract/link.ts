@@ -25,7 +25,9 @@ const PURPOSE_WORDS =
 // URLs glue words together ("verifyEmail", "magiclink"), so substrings; "author" is not "auth".
 const PURPOSE_IN_URL = /magic|verif|confirm|reset|sign[-_]?in|log[-_]?in|activat|auth(?!or)|token/i;
 const EXCLUDED_LABEL =
-  /unsubscribe|opt[- ]?out|privacy|\bterms\b|\bhelp\b|support|preferences|contact us|view (?:it |this (?:email |message )?)?(?:in|on) (?:your |a |the )?browser|web ?version/i;
+  /unsubscribe|opt[- ]?out|privacy|\bterms\b|preferences|view (?:it |this (?:email |message )?)?(?:in|on) (?:your |a |the )?browser|web ?version/i;
+// Only when the label names no purpose: "If you need help, reset your password here:" is the link.
+const HELP_LABEL = /\bhelp\b|\bsupport\b|contact us|\bfaq\b/i;
 // Checked on host and path only: query strings carry random tokens that may spell anything.
 const EXCLUDED_LOCATION =
   /unsub|opt-?out|privacy|terms|(?:^|[./-])help(?:$|[./-])|(?:^|[./-])support(?:$|[./-])|preferences|webversion|view-?in-?browser|pixel|beacon|\.(?:png|jpe?g|gif|svg|webp|bmp|ico)$/i;
@@ -40,7 +42,11 @@ function parseHttpUrl(raw: string): URL | null {
 }
 
 function isExcluded(link: Link, url: URL): boolean {
-  return EXCLUDED_LABEL.test(link.label) || EXCLUDED_LOCATION.test(url.hostname + url.pathname);
+  return (
+    EXCLUDED_LABEL.test(link.label) ||
+    (HELP_LABEL.test(link.label) && !PURPOSE_WORDS.test(link.label)) ||
+    EXCLUDED_LOCATION.test(url.hostname + url.pathname)
+  );
 }
 
 /** A magic link must carry a secret: a query string or a long path segment. Home/nav links do not. */
@@ -57,7 +63,9 @@ function score(link: Link, url: URL): number {
   return (inLabel ? 2 : 0) + (inUrl ? 1 : 0) + (carriesToken(url) ? 2 : 0);
 }
 
-const ANCHOR = /<a\b([^>]*)>([\s\S]*?)<\/a\s*>/gi;
+// The body may not contain another <a: anchors do not nest, and an unclosed one must not make every
+// later <a scan to the end of the document.
+const ANCHOR = /<a\b([^>]*)>((?:(?!<\/?a\b)[\s\S])*)<\/a\s*>/gi;
 const HREF = /\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))/i;
 // Button images and icon links describe themselves in alt/title/aria-label rather than text.
 const LABEL_ATTR = /\b(?:alt|title|aria-label)\s*=\s*(?:"([^"]*)"|'([^']*)')/gi;
@@ -95,17 +103,23 @@ function count(s: string, ch: string): number {
   return s.split(ch).length - 1;
 }
 
-function writtenUrls(text: string): Link[] {
-  const links: Link[] = [];
-  const normalized = text.replace(/\r\n?/g, '\n');
-  for (const m of normalized.matchAll(WRITTEN_URL)) {
-    const before = normalized.slice(0, m.index).split('\n');
-    const sameLine = before.pop()!.trim();
-    // "Sign in to Acme:\n\nhttps://…": a URL on its own line is labelled by the line above it.
-    const label = sameLine || before.reverse().find((line) => line.trim() !== '')?.trim() || '';
-    links.push({ url: trimWrittenUrl(m[0]), label });
+/** The trimmed text of the line that ends just before `end`, or of the nearest non-blank line above. */
+function labelBefore(text: string, end: number): string {
+  let lineEnd = end;
+  let lineStart = text.lastIndexOf('\n', lineEnd - 1) + 1;
+  let line = text.slice(lineStart, lineEnd).trim();
+  // "Sign in to Acme:\n\nhttps://…": a URL on its own line is labelled by the line above it.
+  while (line === '' && lineStart > 0) {
+    lineEnd = lineStart - 1;
+    lineStart = text.lastIndexOf('\n', lineEnd - 1) + 1;
+    line = text.slice(lineStart, lineEnd).trim();
   }
-  return links;
+  return line;
+}
+
+function writtenUrls(text: string): Link[] {
+  const normalized = text.replace(/\r\n?/g, '\n');
+  return [...normalized.matchAll(WRITTEN_URL)].map((m) => ({ url: trimWrittenUrl(m[0]), label: labelBefore(normalized, m.index) }));
 }
 
 function best(links: Link[]): string | null {

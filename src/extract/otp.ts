@@ -10,8 +10,10 @@ import { htmlToText } from './html-text';
  * "ABC-123" → "ABC123" (the separator is presentation; forms and split input boxes want the
  * characters). Letter case is kept.
  *
- * Fallback: when no candidate sits near a keyword, a message whose sources hold exactly one distinct
- * bare 6-digit number yields it (many codes arrive as "Your Acme code" + a lone number in a box).
+ * Fallback, when no candidate sits near a keyword: if the message holds exactly one distinct bare
+ * 6-digit number, and either no keyword appears anywhere or that number stands on a line of its own,
+ * it is the code. The own-line case covers "Your Acme code" in the subject with the code alone in a
+ * box of the body; "Verify … join 250000 teams" stays null.
  */
 export interface OtpMessage {
   subject?: string | null;
@@ -25,8 +27,10 @@ interface Candidate {
   value: string;
   /** 19xx/20xx: only taken when tied to the keyword directly ("code: 2024"), never "in 2025". */
   yearLike: boolean;
-  /** A plain run of six digits, the only shape the keyword-less fallback accepts. */
+  /** A plain run of six digits, the only shape the fallback accepts. */
   sixDigits: boolean;
+  /** Nothing but blanks and punctuation share its line (the "code in a box" layout). */
+  ownLine: boolean;
 }
 
 // Longer forms first so "security code" is one keyword; "code" alone covers "login/access code" etc.
@@ -39,6 +43,7 @@ const NOT_AN_OTP_CODE =
 const AFTER_WINDOW = 80; // "Enter the following verification code in the app to continue: 482913"
 const BEFORE_WINDOW = 40; // "482913 is your Acme verification code"
 const BEFORE_PENALTY = 20; // "Code: X" is the common form; "X is your code" only wins when alone
+const MAX_CANDIDATE_LENGTH = 16; // "1 2 3 4 5 6 7 8", "AB12-CD34": the longest printed forms
 // What may sit between a keyword and a year-shaped code for it to count ("PIN: 1987", "code is 2024").
 const DIRECT = /^[\s:=\-–—]*(?:is|was)?[\s:=\-–—]*$/i;
 
@@ -63,7 +68,7 @@ const LOOK_ALIKES: RegExp[] = [
   /\b\d+(?:[.,]\d+)+\b/g, // decimals, thousands, versions, IPs
   /\b\d+\s*(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)\b/gi, // "expires in 1440 minutes"
   // "Order #123456", "Invoice no. INV-2024-0042", "Ticket 998877": an id whose run contains a digit.
-  /\b(?:order|invoice|receipt|ticket|case|ref(?:erence)?|transaction|account|customer|member|request|booking|tracking|shipment)\b\s*(?:id|no\.?|number|#)?\s*[:#]?\s*(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]*/gi,
+  /\b(?:order|invoice|receipt|ticket|case|ref(?:erence)?|transaction|account|customer|member|request|booking|tracking|shipment)\b *(?:id|no\.?|number|#)? *[:#]? *(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]*/gi,
   /#\s?[A-Z0-9][A-Z0-9-]*/gi, // "#48213"
   /(?<=[a-z,]\s{1,3})[A-Z]{2}\s+\d{5}(?:-\d{4})?\b/g, // "San Francisco, CA 94107" (not "CODE IS 48291")
   /\b[A-Z]{1,2}\d[A-Z\d]?\s+\d[A-Z]{2}\b/g, // UK postcode "SW1A 2AA"
@@ -81,7 +86,8 @@ function maskLookAlikes(s: string): string {
 }
 
 // Digit groups as printed for humans: "123 456", "12 34 56", "1234-5678", or one digit per box.
-const GROUPED_DIGITS = /(?<![\w-])\d{1,4}(?:[ \u00A0-]\d{1,4}){1,7}(?![\w-])/g;
+// A run that goes on past its ends ("1 2 3 4 5 6 7 8 9 …") is a list of numbers, not a code.
+const GROUPED_DIGITS = /(?<![\w-]|\d[ \u00A0-])\d{1,4}(?:[ \u00A0-]\d{1,4}){1,7}(?![\w-]|[ \u00A0-]\d)/g;
 // Dashed alphanumeric codes: "ABC-123", "A7K-92Q".
 const DASHED = /(?<![\w-])[A-Z0-9]{2,6}(?:-[A-Z0-9]{2,6}){1,2}(?![\w-])/g;
 // Single tokens: digits, or upper-case letters mixed with digits ("4F7Q2K"). Lower-case and
@@ -101,24 +107,21 @@ function tokenValue(m: string): string | null {
   return /\d/.test(m) && /[A-Z]/.test(m) ? m : null;
 }
 
+/** Candidates in order of position. Each pass blanks what it took, so its parts are not taken again. */
 function findCandidates(masked: string): Candidate[] {
   const found: Candidate[] = [];
   let rest = masked;
   const collect = (re: RegExp, valueOf: (m: string) => string | null): void => {
-    for (const m of rest.matchAll(re)) {
-      const value = valueOf(m[0]);
-      if (value === null) continue;
-      const start = m.index;
-      found.push({
-        start,
-        end: start + m[0].length,
-        value,
-        yearLike: /^(?:19|20)\d\d$/.test(m[0]),
-        sixDigits: /^\d{6}$/.test(m[0]),
-      });
-      // Taken as a whole, so its parts must not come back as separate candidates.
-      rest = rest.slice(0, start) + ' '.repeat(m[0].length) + rest.slice(start + m[0].length);
-    }
+    rest = rest.replace(re, (m: string, start: number) => {
+      const value = valueOf(m);
+      if (value === null) return m;
+      const lineStart = masked.lastIndexOf('\n', start - 1) + 1;
+      const nextBreak = masked.indexOf('\n', start);
+      const lineEnd = nextBreak === -1 ? masked.length : nextBreak;
+      const ownLine = !/[\p{L}\p{N}]/u.test(masked.slice(lineStart, start) + masked.slice(start + m.length, lineEnd));
+      found.push({ start, end: start + m.length, value, yearLike: /^(?:19|20)\d\d$/.test(m), sixDigits: /^\d{6}$/.test(m), ownLine });
+      return ' '.repeat(m.length);
+    });
   };
   collect(GROUPED_DIGITS, groupedValue);
   collect(DASHED, (m) => {
@@ -126,7 +129,7 @@ function findCandidates(masked: string): Candidate[] {
     return joined.length <= 10 && /\d/.test(joined) && /[A-Z]/.test(joined) ? joined : null;
   });
   collect(TOKEN, tokenValue);
-  return found;
+  return found.sort((a, b) => a.start - b.start);
 }
 
 interface Scored {
@@ -134,30 +137,45 @@ interface Scored {
   distance: number;
 }
 
-function gapLength(gap: string): number {
-  return gap.replace(/\s+/g, ' ').length;
+/** Index of the first candidate starting at or after `pos` (candidates are sorted). */
+function firstFrom(candidates: Candidate[], pos: number): number {
+  let lo = 0;
+  let hi = candidates.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (candidates[mid]!.start < pos) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
-/** The candidate closest to a keyword in one source, or null. */
-function nearestToKeyword(source: string, masked: string, candidates: Candidate[]): Scored | null {
+/**
+ * The candidate closest to a keyword in one source, or null. Whitespace in `source` is already
+ * collapsed, so a distance in characters is a distance in words a reader sees.
+ */
+function keywords(masked: string): Array<{ start: number; end: number }> {
+  return [...masked.matchAll(KEYWORD)]
+    .filter((k) => !(/code$/i.test(k[0]) && NOT_AN_OTP_CODE.test(masked.slice(Math.max(0, k.index - 20), k.index))))
+    .map((k) => ({ start: k.index, end: k.index + k[0].length }));
+}
+
+function nearestToKeyword(source: string, found: Array<{ start: number; end: number }>, candidates: Candidate[]): Scored | null {
   let best: Scored | null = null;
-  for (const k of masked.matchAll(KEYWORD)) {
-    const kStart = k.index;
-    const kEnd = kStart + k[0].length;
-    if (/code$/i.test(k[0]) && NOT_AN_OTP_CODE.test(masked.slice(Math.max(0, kStart - 20), kStart))) continue;
-    for (const c of candidates) {
+  for (const { start: kStart, end: kEnd } of found) {
+    // Only the candidates inside the windows: long newsletters have thousands of both.
+    const from = firstFrom(candidates, kStart - BEFORE_WINDOW - MAX_CANDIDATE_LENGTH);
+    for (let i = from; i < candidates.length && candidates[i]!.start <= kEnd + AFTER_WINDOW; i++) {
+      const c = candidates[i]!;
       let gap: string;
       let distance: number;
       if (c.start >= kEnd) {
         gap = source.slice(kEnd, c.start);
-        distance = gapLength(gap);
-        if (distance > AFTER_WINDOW) continue;
+        distance = gap.length;
       } else if (c.end <= kStart) {
         gap = source.slice(c.end, kStart);
-        distance = gapLength(gap);
         // Before the keyword only within its sentence: "482913 is your code", not a line above.
-        if (distance > BEFORE_WINDOW || /[.!?\n]/.test(gap)) continue;
-        distance += BEFORE_PENALTY;
+        if (gap.length > BEFORE_WINDOW || /[.!?\n]/.test(gap)) continue;
+        distance = gap.length + BEFORE_PENALTY;
       } else continue;
       if (c.yearLike && !DIRECT.test(gap)) continue;
       if (!best || distance < best.distance) best = { value: c.value, distance };
@@ -166,22 +184,35 @@ function nearestToKeyword(source: string, masked: string, candidates: Candidate[
   return best;
 }
 
+/** Collapses runs of blanks (and blank lines), so that layout does not count as distance. */
+function normalizeSpace(s: string): string {
+  return s
+    .replace(/\r\n?/g, '\n')
+    .replace(/[^\S\n]+/g, ' ')
+    .replace(/ ?\n[\s]*/g, '\n');
+}
+
 export function extractOtp(message: OtpMessage): string | null {
   // Body before subject: on a tie the body is the fuller statement of the code.
   const sources = [message.text, message.html ? htmlToText(message.html) : null, message.subject]
     .filter((s): s is string => typeof s === 'string' && s.trim() !== '')
-    .map((s) => s.replace(/\r\n?/g, '\n'));
+    .map(normalizeSpace);
 
   let best: Scored | null = null;
-  const lonelySixDigits = new Set<string>();
+  let anyKeyword = false;
+  const sixDigits = new Map<string, boolean>(); // value → seen on a line of its own
   for (const source of sources) {
     const masked = maskLookAlikes(source);
     const candidates = findCandidates(masked);
-    const near = nearestToKeyword(source, masked, candidates);
+    const found = keywords(masked);
+    anyKeyword ||= found.length > 0;
+    const near = nearestToKeyword(source, found, candidates);
     if (near && (!best || near.distance < best.distance)) best = near;
-    for (const c of candidates) if (c.sixDigits) lonelySixDigits.add(c.value);
+    for (const c of candidates) if (c.sixDigits) sixDigits.set(c.value, (sixDigits.get(c.value) ?? false) || c.ownLine);
   }
   if (best) return best.value;
   // Text and HTML parts repeat the same number, hence distinct values rather than occurrences.
-  return lonelySixDigits.size === 1 ? [...lonelySixDigits][0]! : null;
+  if (sixDigits.size !== 1) return null;
+  const [value, ownLine] = [...sixDigits][0]!;
+  return !anyKeyword || ownLine ? value : null;
 }

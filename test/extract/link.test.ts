@@ -88,6 +88,7 @@ const cases: Array<[name: string, message: LinkMessage, expected: string | null]
   ['markdown link followed by a comma', { text: 'Please [verify](https://acme.com/verify?x=1), thanks' }, 'https://acme.com/verify?x=1'],
   ['balanced parentheses stay', { text: 'Reset: https://acme.com/reset/(abc)' }, 'https://acme.com/reset/(abc)'],
   ['URL on its own line, labelled by the line above', { text: 'Use the link below to log in to Acme:\n\nhttps://acme.com/l/Zx9YqPw3\n\nIt expires in 15 minutes.' }, 'https://acme.com/l/Zx9YqPw3'],
+  ['"help" in the sentence that introduces the link', { text: 'If you need help, use the link below to reset your password:\nhttps://acme.com/reset?token=abc' }, 'https://acme.com/reset?token=abc'],
   ['query with an encoded e-mail, trailing comma', { text: 'Reset your password: https://acme.com/reset?token=abc&email=a%40b.com, then sign in.' }, 'https://acme.com/reset?token=abc&email=a%40b.com'],
   ['URL written in the HTML text only', { html: '<p>Paste this into your browser to verify:<br>https://acme.com/verify/98ab7c</p>' }, 'https://acme.com/verify/98ab7c'],
   [
@@ -103,6 +104,7 @@ const cases: Array<[name: string, message: LinkMessage, expected: string | null]
   ['mailto link', { html: '<a href="mailto:verify@acme.com">Verify by e-mail</a>' }, null],
   ['javascript link', { html: '<a href="javascript:verify()">Verify</a>' }, null],
   ['app scheme link', { html: '<a href="acme-app://verify?token=1">Verify in the app</a>' }, null],
+  ['"Contact support" anchor', { html: '<a href="https://acme.com/contact?ref=verify-email">Contact support</a>' }, null],
   ['help page only', { html: '<a href="https://help.acme.com/articles/verify-email">How do I verify my email?</a>' }, null],
   ['text URL without any purpose', { text: 'Read our 2024 recap at https://acme.com/blog/2024-recap.' }, null],
   ['text unsubscribe URL with a token', { text: 'Unsubscribe: https://acme.com/unsubscribe?token=abc' }, null],

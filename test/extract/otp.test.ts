@@ -92,6 +92,13 @@ const cases: Array<[name: string, message: OtpMessage, expected: string | null]>
 
   // --- fallback: one bare 6-digit number and no keyword near it ---
   ['fallback: lone 6-digit number in HTML', { html: '<h2>Sign in to Acme</h2><div style="font-size:30px">482913</div><p>Valid for 10 minutes.</p>' }, '482913'],
+  ['fallback: no keyword, number inside a sentence', { text: 'Sign in to Acme with 482913 on the next screen.' }, '482913'],
+  ['fallback: keyword in the subject, code alone on its line', { subject: 'Your Acme verification code', text: 'Hello,\n\n   482913\n\nThanks, Acme' }, '482913'],
+  [
+    'fallback refused: keyword present, number far away inside a sentence',
+    { text: 'Please verify your email address to finish setting up your account. Acme has grown a lot, and now more than 250000 teams use it every day.' },
+    null,
+  ],
   ['fallback refused: two different 6-digit numbers', { text: 'Sign in to Acme: 482913 or 551902' }, null],
 
   // --- look-alikes alone: nothing qualifies ---
