@@ -1,25 +1,29 @@
 import 'reflect-metadata';
-import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Express } from 'express';
-import { authenticate } from './auth/authenticate';
+import { createAdmit } from './auth/admit';
 import { type Clock, systemClock } from './common/clock';
 import type { Config } from './config';
 import { createDatabase, type Database } from './db/client';
 import { applyMigrations } from './db/migrate';
 import { bridgeNotifierOverPostgres } from './db/pg-notify';
-import { type Context, createContext } from './graphql/context';
-import { type ErrorLogger, maskError } from './graphql/errors';
+import { createApollo } from './graphql/apollo';
+import { createContext } from './graphql/context';
+import type { ErrorLogger } from './graphql/errors';
 import { getSchema } from './graphql/schema';
+import { accessLog } from './http/access-log';
 import { cors } from './http/cors';
 import { httpErrorHandler, sendError } from './http/errors';
 import { ideRouter } from './http/ide';
-import { currentRequestId, requestId } from './http/request-context';
-import { restRouter } from './http/rest-adapter';
+import { Metrics } from './http/metrics';
+import { requestId } from './http/request-context';
 import { requestSignal } from './http/request-signal';
+import { restRouter } from './http/rest-adapter';
 import { restRoutes } from './http/routes';
+import { securityHeaders } from './http/security';
 import { createLogger, type Logger } from './logger';
+import { IdempotencyStore } from './protection/idempotency';
+import { RateLimiter } from './protection/rate-limiter';
 import { createServices, type Services } from './services';
 import { type RunningSmtpServer, startSmtpServer } from './smtp/smtp.server';
 import { startDeadlineSettler } from './waits/deadline-settler';
@@ -34,12 +38,15 @@ export interface App {
   db: Database;
   services: Services;
   logger: Logger;
+  metrics: Metrics;
+  rateLimiter: RateLimiter;
   /**
    * Starts the inbound SMTP server; resolves to the bound port. Without an override it uses
    * config.smtpPort / config.smtpHost and resolves to null when config.smtpPort is 0 (SMTP off).
    * An explicit `{ port: 0 }` means an ephemeral port (tests). close() stops it.
    */
   startSmtp(override?: { port: number; host?: string }): Promise<number | null>;
+  /** Stops background work and answers in-flight long-polls; then closes SMTP, GraphQL and the database. */
   close(): Promise<void>;
 }
 
@@ -52,33 +59,32 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
 
   const { applied } = await applyMigrations({ url: config.databaseUrl, log: (m) => logger.debug(m) });
   if (applied.length) logger.info({ applied }, 'database migrations applied');
-  const db = createDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize, statementTimeoutMs: config.databaseStatementTimeoutMs });
-  const services = createServices(db, config, clock);
+  const db = await createDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize, statementTimeoutMs: config.databaseStatementTimeoutMs });
+  const metrics = new Metrics(db);
+  const services = createServices(db, config, clock, metrics);
   // Across instances on one PostgreSQL database, "look again" signals travel by LISTEN/NOTIFY.
   const notifyBridge = db.provider === 'postgresql' ? bridgeNotifierOverPostgres(config.databaseUrl, services.notifier, logger) : null;
   await ensureApiKeys(services, config, logger);
 
   const shutdown = new AbortController();
   const logError: ErrorLogger = (err, reqId) => logger.error({ err, requestId: reqId }, 'internal error');
+  const rateLimiter = new RateLimiter(db, config.rateLimitPerMinute, () => clock().getTime(), (err) => logger.warn({ err }, 'rate limit counter unavailable'));
+  const admit = createAdmit(services.apiKeys, rateLimiter);
+  const idempotency = new IdempotencyStore(db, clock);
   const schema = getSchema();
-  const apollo = new ApolloServer<Context>({
-    schema,
-    introspection: config.introspection,
-    includeStacktraceInErrorResponses: false,
-    formatError: (formatted, error) => maskError(formatted, error, logError, currentRequestId()),
-    plugins: [ApolloServerPluginLandingPageDisabled()],
-  });
+  const apollo = createApollo(schema, { introspection: config.introspection, logError });
   await apollo.start();
 
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  app.use(requestId);
-  app.use(cors(config.corsOrigins));
+  app.use(requestId, accessLog(logger), metrics.middleware(), securityHeaders(), cors(config.corsOrigins));
   app.get('/healthz', (_req, res) => {
+    res.locals.route = '/healthz';
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
+    res.locals.route = '/readyz';
     try {
       await db.ping();
       res.json({ status: 'ok' });
@@ -87,21 +93,43 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       res.status(503).json({ status: 'unavailable' });
     }
   });
+  app.get('/metrics', async (_req, res) => {
+    res.locals.route = '/metrics';
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
   app.use(ideRouter({ endpoint: '/graphql' }));
   app.use(express.json({ limit: BODY_LIMIT }));
   app.use(
     '/graphql',
+    (_req, res, next) => {
+      res.locals.route = '/graphql';
+      next();
+    },
     expressMiddleware(apollo, {
-      context: async ({ req, res }) =>
-        createContext(String(res.locals.requestId), await authenticate(req.headers, services.apiKeys), services, requestSignal(res, shutdown.signal)),
+      context: async ({ req, res }) => createContext(String(res.locals.requestId), await admit(req, res), services, requestSignal(res, shutdown.signal)),
     }),
   );
-  app.use('/api/v1', restRouter({ schema, services, routes: restRoutes, logError, shutdown: shutdown.signal, rawBodyLimit: config.maxMessageBytes }));
-  app.use('/api/v1', (_req, res) => sendError(res, 404, 'Not found', 'Route not found'));
+  app.use(
+    '/api/v1',
+    restRouter({
+      schema,
+      services,
+      routes: restRoutes,
+      logError,
+      shutdown: shutdown.signal,
+      rawBodyLimit: config.maxMessageBytes,
+      admit,
+      idempotency,
+    }),
+  );
   app.use((_req, res) => sendError(res, 404, 'Not found', 'Route not found'));
   app.use(httpErrorHandler(logger));
 
-  const stopSettler = startDeadlineSettler({ waits: services.waits, inboxes: services.inboxes, clock, logger }, config.settleIntervalMs);
+  const housekeeping = async () => {
+    await rateLimiter.prune();
+    await idempotency.prune();
+  };
+  const stopSettler = startDeadlineSettler({ waits: services.waits, inboxes: services.inboxes, clock, logger, housekeeping }, config.settleIntervalMs);
 
   let smtp: RunningSmtpServer | null = null;
   const startSmtp: App['startSmtp'] = async (override) => {
@@ -115,6 +143,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       messages: services.messages,
       inboxes: services.inboxes,
       logger,
+      metrics,
     });
     logger.info({ port: smtp.port }, 'SMTP server listening');
     return smtp.port;
@@ -125,12 +154,15 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     db,
     services,
     logger,
+    metrics,
+    rateLimiter,
     startSmtp,
     close: async () => {
       // First: no new mail, and deliveries in progress finish while the database is still open.
       await smtp?.close();
       shutdown.abort();
       await stopSettler();
+      await rateLimiter.close().catch(() => {});
       await notifyBridge?.close();
       await apollo.stop();
       await db.close();

@@ -24,6 +24,7 @@ const envSchema = z.object({
   SMTP_HOST: z.string().default('0.0.0.0'),
   MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(10 * 1024 * 1024),
   SETTLE_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(500),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 
@@ -44,6 +45,8 @@ export type Config = {
   smtpPort: number;
   smtpHost: string;
   maxMessageBytes: number;
+  /** Requests per API key per minute, across all instances; 0 turns rate limiting off. */
+  rateLimitPerMinute: number;
   /** How often deadlines (wait timeouts, inbox expiry) are settled without a request. */
   settleIntervalMs: number;
 };
@@ -75,6 +78,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpHost: e.SMTP_HOST,
     maxMessageBytes: e.MAX_MESSAGE_BYTES,
     settleIntervalMs: e.SETTLE_INTERVAL_MS,
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
   };
 }
 

@@ -8,9 +8,10 @@ export function createLogger(level: string): Logger {
   return pino({
     level,
     base: undefined,
-    mixin: () => {
+    // Lines that name their request id themselves (the access log) keep theirs.
+    mixin: (obj) => {
       const requestId = currentRequestId();
-      return requestId ? { requestId } : {};
+      return requestId && !('requestId' in obj) ? { requestId } : {};
     },
     redact: { paths: ['req.headers.authorization', 'headers.authorization', '*.authorization'], censor: '[redacted]' },
   });

@@ -7,7 +7,7 @@ import { HistoryService } from './history/history.service';
 import { InboxService } from './inboxes/inbox.service';
 import { MessageService } from './messages/message.service';
 import { SessionService } from './sessions/session.service';
-import { WaitService } from './waits/wait.service';
+import { type WaitTelemetry, WaitService } from './waits/wait.service';
 
 /** Every service, wired once per app. Resolvers reach them through the request context. */
 export interface Services {
@@ -20,18 +20,19 @@ export interface Services {
   notifier: Notifier;
 }
 
-export function createServices(db: Database, config: Config, clock: Clock, notifier = new Notifier()): Services {
+export function createServices(db: Database, config: Config, clock: Clock, telemetry: WaitTelemetry = { waitEnded: () => {} }): Services {
+  const notifier = new Notifier();
   const history = new HistoryService(db, clock);
   const sessions = new SessionService(db, history, clock);
-  const inboxes = new InboxService(db, history, sessions, notifier, clock, config.inboxDomain);
-  const waits = new WaitService(db, history, sessions, inboxes, notifier, clock);
+  const inboxes = new InboxService(db, history, sessions, notifier, telemetry, clock, config.inboxDomain);
+  const waits = new WaitService(db, history, sessions, inboxes, notifier, clock, telemetry);
   return {
     apiKeys: new ApiKeyService(db, clock, config.authCacheTtlMs),
     history,
     sessions,
     inboxes,
     waits,
-    messages: new MessageService(db, history, inboxes, waits, notifier, clock, config.maxMessageBytes),
+    messages: new MessageService(db, history, inboxes, waits, clock, config.maxMessageBytes),
     notifier,
   };
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../common/clock';
 import type { Database } from '../db/client';
 import { newId, randomBase62 } from '../db/ids';
@@ -47,7 +47,9 @@ export class ApiKeyService {
     if (cached && cached.expiresAt > now) return cached.principal;
 
     const row = await this.db.prisma.apiKey.findUnique({ where: { hash }, include: { owner: true } });
-    const principal = row && !row.revokedAt ? { ownerId: row.ownerId, ownerName: row.owner.name, keyId: row.id } : null;
+    // The lookup found the row by its hash; the final comparison still runs in constant time.
+    const matches = row !== null && timingSafeEqual(Buffer.from(row.hash, 'hex'), Buffer.from(hash, 'hex'));
+    const principal = matches && !row.revokedAt ? { ownerId: row.ownerId, ownerName: row.owner.name, keyId: row.id } : null;
     if (this.cacheTtlMs > 0) {
       if (this.cache.size >= CACHE_MAX_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
       this.cache.delete(hash); // re-insert so the Map's order stays oldest-first

@@ -18,7 +18,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const url = process.env.DATABASE_URL || 'file:./data/sessions.db';
   await applyMigrations({ url });
-  const db = createDatabase({ url });
+  const db = await createDatabase({ url });
   const keys = new ApiKeyService(db, systemClock, 0);
   try {
     if (command === 'create') {

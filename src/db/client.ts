@@ -35,10 +35,16 @@ export interface DatabaseOptions {
   statementTimeoutMs?: number;
 }
 
-export function createDatabase(opts: DatabaseOptions): Database {
+/** Opens the database for the gateway (and its CLIs): the right adapter, pool and session settings. */
+export async function createDatabase(opts: DatabaseOptions): Promise<Database> {
   const provider = providerOf(opts.url);
   const statements = new StatementCounter();
   const prisma = provider === 'sqlite' ? createSqliteClient(opts, statements) : createPostgresClient(opts, statements);
+  if (provider === 'sqlite') {
+    // WAL (set persistently by the migrator) lets readers run beside the writer; synchronous=FULL makes
+    // every commit durable before the client hears 201 — across a crash of the process or the machine.
+    await prisma.$executeRawUnsafe('PRAGMA synchronous = FULL');
+  }
   return {
     provider,
     prisma,

@@ -110,6 +110,8 @@ function applySqlite(url: string, files: MigrationFile[], log: (m: string) => vo
     // Prisma's table-redefinition scripts rely on foreign keys being off (else DROP TABLE cascades
     // deletes); their own `PRAGMA foreign_keys=OFF` is a no-op inside a transaction, so do it here.
     db.pragma('foreign_keys = OFF');
+    // WAL is a property of the database file: set once here, every later connection uses it.
+    db.pragma('journal_mode = WAL');
     db.exec('BEGIN IMMEDIATE'); // the write lock, held for the whole run
     try {
       db.exec(SQLITE_TABLE);

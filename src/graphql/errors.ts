@@ -45,7 +45,8 @@ export class ConflictError extends AppError {
 
 export class RateLimitedError extends AppError {
   constructor(message: string, retryAfterSeconds: number) {
-    super(message, 'RATE_LIMITED', { retryAfterSeconds });
+    // Raised before any operation runs, like UNAUTHENTICATED: Apollo answers it with HTTP 429.
+    super(message, 'RATE_LIMITED', { retryAfterSeconds, http: { status: 429 } });
   }
 }
 

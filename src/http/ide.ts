@@ -18,6 +18,7 @@
  */
 import path from 'node:path';
 import express from 'express';
+import { sendError } from './errors';
 
 export interface IdeOptions {
   /** Path of the GraphQL endpoint, e.g. "/graphql". The IDE is served at this path. */
@@ -145,6 +146,9 @@ export function ideRouter(opts: IdeOptions): express.Router {
       res.sendFile(file, { maxAge: '1d' }, (err) => err && next(err));
     });
   }
+  // Anything else under the asset path is not a file we serve; without this it would fall through to
+  // the GraphQL endpoint mounted at the same prefix and get a misleading GraphQL error.
+  router.all(`${base}/*rest`, (_req, res) => sendError(res, 404, 'Not found', 'Route not found'));
 
   return router;
 }

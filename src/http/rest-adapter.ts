@@ -5,16 +5,17 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
   type VariableDefinitionNode,
-  execute,
+  execute as executeOperation,
   getNamedType,
   parse,
   typeFromAST,
   validate,
 } from 'graphql';
-import { authenticate } from '../auth/authenticate';
-import { createContext } from '../graphql/context';
+import type { Admit } from '../auth/admit';
+import { type Context, createContext } from '../graphql/context';
 import { type ErrorLogger, maskError } from '../graphql/errors';
 import type { Services } from '../services';
+import { IDEMPOTENCY_KEY_PATTERN, type IdempotencyStore, requestHash } from '../protection/idempotency';
 import { sendError } from './errors';
 import { describeVariableErrors } from './input-errors';
 import { requestSignal } from './request-signal';
@@ -36,6 +37,8 @@ export interface RestRoute {
   readsBody?: boolean;
   /** Content types the route also takes as raw text (e.g. message/rfc822), up to `rawBodyLimit` bytes. */
   rawBodyTypes?: string[];
+  /** A creating POST: an `Idempotency-Key` header makes retries safe. */
+  idempotent?: boolean;
 }
 
 export interface RestRequest {
@@ -64,6 +67,9 @@ interface RestOptions {
   shutdown: AbortSignal;
   /** Byte limit for rawBodyTypes bodies. */
   rawBodyLimit: number;
+  /** Authentication and rate limiting, shared with /graphql. */
+  admit: Admit;
+  idempotency: IdempotencyStore;
 }
 
 interface PreparedRoute extends RestRoute {
@@ -103,50 +109,77 @@ function prepare(schema: GraphQLSchema, route: RestRoute): PreparedRoute {
   return { ...route, document, definitions, numericVariables };
 }
 
-async function handle(
-  opts: RestOptions,
-  route: PreparedRoute,
-  req: Request,
-  res: Response,
-): Promise<void> {
-  const requestId = String(res.locals.requestId ?? '');
-  try {
-    const principal = await authenticate(req.headers, opts.services.apiKeys);
-    const raw = route.rawBodyTypes && req.is(route.rawBodyTypes) && typeof req.body === 'string' ? (req.body as string) : undefined;
-    const body = req.body === undefined || raw !== undefined ? {} : req.body;
-    if (route.readsBody && raw === undefined && hasBody(req) && !req.is('application/json')) {
-      const accepted = ['application/json', ...(route.rawBodyTypes ?? [])].join(' or ');
-      return sendError(res, 400, 'Invalid request', `Content-Type must be ${accepted}`);
-    }
-    if (route.readsBody && (typeof body !== 'object' || body === null || Array.isArray(body))) {
-      return sendError(res, 400, 'Invalid request', 'Request body must be a JSON object');
-    }
-    const restRequest = { params: req.params as Record<string, string>, query: req.query as Record<string, unknown>, body, rawBody: raw };
-    const variables = fromText(route, route.variables(restRequest));
-    const result = (await execute({
-      schema: opts.schema,
-      document: route.document,
-      variableValues: variables,
-      contextValue: createContext(requestId, principal, opts.services, requestSignal(res, opts.shutdown)),
-    })) as ExecutionResult;
-    if (result.errors?.length) return sendGraphQLError(opts, route, res, result, variables, requestId);
-    const payload = route.body(result.data);
-    if (payload === undefined) res.status(route.status ?? 204).end();
-    else res.status(route.status ?? 200).json(payload);
-  } catch (err) {
-    const formatted = maskError({ message: String((err as Error)?.message) }, err, opts.logError, requestId);
-    sendMapped(res, route, String(formatted.extensions?.code), formatted.message);
-  }
+/** What a route answers: a status and a JSON body (none for 204). */
+interface Reply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
 }
 
-function sendGraphQLError(
-  opts: { schema: GraphQLSchema; logError: ErrorLogger },
+async function handle(opts: RestOptions, route: PreparedRoute, req: Request, res: Response): Promise<void> {
+  const requestId = String(res.locals.requestId ?? '');
+  res.locals.route = `${req.baseUrl}${route.path}`;
+  let reply: Reply;
+  try {
+    const principal = await opts.admit(req, res);
+    const input = readInput(route, req);
+    if ('status' in input) reply = input;
+    else {
+      const run = () => execute(opts, route, input, createContext(requestId, principal, opts.services, requestSignal(res, opts.shutdown)));
+      const key = req.headers['idempotency-key'];
+      reply = route.idempotent && key !== undefined ? await idempotently(opts.idempotency, route, principal.ownerId, key, input, run) : await run();
+    }
+  } catch (err) {
+    reply = errorReply(opts, route, err, requestId);
+  }
+  for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
+  if (reply.body === undefined) res.status(reply.status).end();
+  else res.status(reply.status).json(reply.body);
+}
+
+/** The route's variables from path, query and body — or a 400 reply when the body is unusable. */
+function readInput(route: PreparedRoute, req: Request): RestRequest | Reply {
+  const raw = route.rawBodyTypes && req.is(route.rawBodyTypes) && typeof req.body === 'string' ? (req.body as string) : undefined;
+  const body = req.body === undefined || raw !== undefined ? {} : req.body;
+  if (route.readsBody && raw === undefined && hasBody(req) && !req.is('application/json')) {
+    const accepted = ['application/json', ...(route.rawBodyTypes ?? [])].join(' or ');
+    return invalid(`Content-Type must be ${accepted}`);
+  }
+  if (route.readsBody && (typeof body !== 'object' || body === null || Array.isArray(body))) return invalid('Request body must be a JSON object');
+  return { params: req.params as Record<string, string>, query: req.query as Record<string, unknown>, body, rawBody: raw };
+}
+
+async function execute(opts: RestOptions, route: PreparedRoute, input: RestRequest, contextValue: Context): Promise<Reply> {
+  const variables = fromText(route, route.variables(input));
+  const result = (await executeOperation({ schema: opts.schema, document: route.document, variableValues: variables, contextValue })) as ExecutionResult;
+  if (result.errors?.length) return graphQLErrorReply(opts, route, result, variables, contextValue.requestId);
+  const body = route.body(result.data);
+  return { status: route.status ?? (body === undefined ? 204 : 200), body };
+}
+
+/** Runs `run` at most once per Idempotency-Key (see IdempotencyStore); retries get the first answer. */
+async function idempotently(
+  store: IdempotencyStore,
   route: PreparedRoute,
-  res: Response,
-  result: ExecutionResult,
-  variables: Record<string, unknown>,
-  requestId: string,
-): void {
+  ownerId: string,
+  key: string | string[],
+  input: RestRequest,
+  run: () => Promise<Reply>,
+): Promise<Reply> {
+  if (typeof key !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(key)) return invalid('Idempotency-Key must be 1 to 255 visible ASCII characters');
+  const routeName = `${route.method} ${route.path}`;
+  const start = await store.begin(ownerId, key, routeName, requestHash([input.params, input.body, input.rawBody ?? null]));
+  if (start.kind === 'mismatch') return conflict('This Idempotency-Key was already used with a different request');
+  if (start.kind === 'in_progress') return conflict('A request with this Idempotency-Key is still in progress');
+  if (start.kind === 'replay') {
+    return { status: start.status, body: start.body === null ? undefined : JSON.parse(start.body), headers: { 'Idempotent-Replayed': 'true' } };
+  }
+  const reply = await run();
+  await store.finish(ownerId, key, routeName, reply.status, reply.body === undefined ? null : JSON.stringify(reply.body));
+  return reply;
+}
+
+function graphQLErrorReply(opts: RestOptions, route: PreparedRoute, result: ExecutionResult, variables: Record<string, unknown>, requestId: string): Reply {
   const first = result.errors![0];
   const formatted = maskError(first.toJSON(), first, opts.logError, requestId);
   const code = String(formatted.extensions?.code);
@@ -154,15 +187,24 @@ function sendGraphQLError(
   const message = code === 'BAD_USER_INPUT' && !result.data
     ? (describeVariableErrors(opts.schema, route.definitions, variables) ?? formatted.message)
     : formatted.message;
-  sendMapped(res, route, code, message);
+  return mapped(route, code, message);
 }
 
-function sendMapped(res: Response, route: RestRoute, code: string, message: string): void {
-  const mapped = ERROR_STATUS[code];
-  if (!mapped) return sendError(res, 500, 'Internal server error', `Failed to ${route.action}`);
-  if (code === 'UNAUTHENTICATED') return sendError(res, 401, mapped.title, 'Invalid or missing API key');
-  sendError(res, mapped.status, mapped.title, message);
+function errorReply(opts: RestOptions, route: RestRoute, err: unknown, requestId: string): Reply {
+  const formatted = maskError({ message: String((err as Error)?.message) }, err, opts.logError, requestId);
+  return mapped(route, String(formatted.extensions?.code), formatted.message);
 }
+
+/** An error code → the contract's status and `{error, message}` body. */
+function mapped(route: RestRoute, code: string, message: string): Reply {
+  const known = ERROR_STATUS[code];
+  if (!known) return { status: 500, body: { error: 'Internal server error', message: `Failed to ${route.action}` } };
+  if (code === 'UNAUTHENTICATED') return { status: 401, body: { error: known.title, message: 'Invalid or missing API key' } };
+  return { status: known.status, body: { error: known.title, message } };
+}
+
+const invalid = (message: string): Reply => ({ status: 400, body: { error: 'Invalid request', message } });
+const conflict = (message: string): Reply => ({ status: 409, body: { error: 'Conflict', message } });
 
 /** Query strings carry text; numbers and booleans are converted only when they are written as such. */
 function fromText(route: PreparedRoute, raw: Record<string, unknown>): Record<string, unknown> {

@@ -24,6 +24,7 @@ export const sessionRoutes: RestRoute[] = [
     method: 'POST',
     path: '/sessions',
     action: 'create session',
+    idempotent: true,
     readsBody: true,
     status: 201,
     operation: `mutation CreateSession($input: CreateSessionInput!) { createSession(input: $input) { ${SESSION_FIELDS} } }`,
@@ -89,6 +90,12 @@ const INBOX_FIELDS = 'id emailAddress status sessionId metadata createdAt expire
 const MESSAGE_SUMMARY = 'id inboxId from to subject sizeBytes receivedAt';
 const WAIT_FIELDS = 'id inboxId sessionId type status timeoutSeconds filters { from subjectContains } result { type value messageId } createdAt deadline endedAt';
 
+/**
+ * GraphQL's ID also accepts integers, but a JSON number is not one of our ids: wrapped, it fails ID
+ * coercion, so the client hears "<field> must be a string" rather than a misleading 404.
+ */
+const idField = (v: unknown) => (typeof v === 'number' ? [v] : v);
+
 /** Filters are an object of known fields; anything else is passed through for GraphQL to refuse. */
 const waitFilters = (f: unknown) =>
   f && typeof f === 'object' && !Array.isArray(f) ? { from: (f as any).from, subjectContains: (f as any).subjectContains } : f;
@@ -104,10 +111,11 @@ export const inboxRoutes: RestRoute[] = [
     method: 'POST',
     path: '/inboxes',
     action: 'create inbox',
+    idempotent: true,
     readsBody: true,
     status: 201,
     operation: `mutation CreateInbox($input: CreateInboxInput!) { createInbox(input: $input) { ${INBOX_FIELDS} } }`,
-    variables: ({ body }) => ({ input: { sessionId: body.sessionId, ttlSeconds: body.ttlSeconds, metadata: body.metadata } }),
+    variables: ({ body }) => ({ input: { sessionId: idField(body.sessionId), ttlSeconds: body.ttlSeconds, metadata: body.metadata } }),
     body: (data) => data.createInbox,
   },
   {
@@ -140,6 +148,7 @@ export const inboxRoutes: RestRoute[] = [
     method: 'POST',
     path: '/inboxes/:id/messages',
     action: 'deliver message',
+    idempotent: true,
     readsBody: true,
     rawBodyTypes: ['message/rfc822', 'text/plain'],
     status: 201,
@@ -175,11 +184,12 @@ export const waitRoutes: RestRoute[] = [
     method: 'POST',
     path: '/waits',
     action: 'create wait',
+    idempotent: true,
     readsBody: true,
     status: 201,
     operation: `mutation CreateWait($input: CreateWaitInput!) { createWait(input: $input) { ${WAIT_FIELDS} } }`,
     variables: ({ body }) => ({
-      input: { inboxId: body.inboxId, sessionId: body.sessionId, type: body.type, timeoutSeconds: body.timeoutSeconds, filters: waitFilters(body.filters) },
+      input: { inboxId: idField(body.inboxId), sessionId: idField(body.sessionId), type: body.type, timeoutSeconds: body.timeoutSeconds, filters: waitFilters(body.filters) },
     }),
     body: (data) => waitBody(data.createWait),
   },

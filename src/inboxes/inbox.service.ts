@@ -9,7 +9,7 @@ import { pageArgs } from '../graphql/pagination';
 import type { HistoryService } from '../history/history.service';
 import type { SessionService } from '../sessions/session.service';
 import { cancelPendingWaits } from '../waits/wait.rules';
-import { waitTopic } from '../waits/wait.service';
+import { announceEnded, type WaitTelemetry } from '../waits/wait.service';
 import { type Inbox, type InboxPage, InboxStatus } from './inbox.type';
 
 export type InboxRow = Awaited<ReturnType<Database['prisma']['inbox']['findFirstOrThrow']>>;
@@ -30,6 +30,7 @@ export class InboxService {
     private readonly history: HistoryService,
     private readonly sessions: SessionService,
     private readonly notifier: Notifier,
+    private readonly telemetry: WaitTelemetry,
     private readonly clock: Clock,
     private readonly domain: string,
   ) {}
@@ -83,8 +84,6 @@ export class InboxService {
     const status = args.status ?? null;
     // Deleted inboxes are gone from reads; the enum value exists only for deleteInbox's answer.
     if (status === InboxStatus.deleted) throw new BadUserInputError('status must be one of active, expired', 'status');
-    // Deleted inboxes are gone from reads: filtering on that status finds none (not every inbox).
-    if (status === InboxStatus.deleted) return { data: [], pagination: { limit, offset, total: 0 } };
     // Filters on the effective status, so an inbox past its deadline is listed as expired at once.
     const where = {
       ownerId,
@@ -120,7 +119,7 @@ export class InboxService {
         },
       );
     });
-    for (const waitId of canceled) this.notifier.notify(waitTopic(waitId));
+    announceEnded(this.notifier, this.telemetry, canceled, 'canceled');
     return this.toInbox(row);
   }
 

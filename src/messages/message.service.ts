@@ -1,13 +1,12 @@
 import type { Clock } from '../common/clock';
 import { groupBy } from '../common/group-by';
-import type { Notifier } from '../common/notifier';
 import type { Database, Tx } from '../db/client';
 import { isId, newId } from '../db/ids';
 import { BadUserInputError, ConflictError, NotFoundError } from '../graphql/errors';
 import { pageArgs } from '../graphql/pagination';
 import type { HistoryService } from '../history/history.service';
 import type { InboxRow, InboxService } from '../inboxes/inbox.service';
-import { type WaitService, waitTopic } from '../waits/wait.service';
+import type { WaitService } from '../waits/wait.service';
 import type { DeliverMessageInput } from './message.input';
 import type { Message, MessagePage } from './message.type';
 import { type IncomingMail, parseRawMessage } from './parse';
@@ -40,7 +39,6 @@ export class MessageService {
     private readonly history: HistoryService,
     private readonly inboxes: InboxService,
     private readonly waits: WaitService,
-    private readonly notifier: Notifier,
     private readonly clock: Clock,
     private readonly maxMessageBytes: number,
   ) {}
@@ -114,7 +112,7 @@ export class MessageService {
         return message;
       });
     });
-    for (const id of completedWaits) this.notifier.notify(waitTopic(id));
+    this.waits.announceCompleted(completedWaits);
     return toMessage(row);
   }
 

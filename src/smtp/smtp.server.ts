@@ -12,6 +12,7 @@ export interface SmtpServerOptions {
   messages: MessageService;
   inboxes: InboxService;
   logger: Logger;
+  metrics?: { smtpMessage(result: 'accepted' | 'refused'): void };
   /** How long close() lets open connections finish before it drops them (default 5 s). */
   closeTimeoutMs?: number;
 }
@@ -94,7 +95,10 @@ export async function startSmtpServer(opts: SmtpServerOptions): Promise<RunningS
 
     onRcptTo(address, _session, callback) {
       track(inboxes.findAccepting(address.address)).then(
-        (inbox) => callback(inbox ? null : NO_SUCH_MAILBOX()),
+        (inbox) => {
+          if (!inbox) opts.metrics?.smtpMessage('refused');
+          callback(inbox ? null : NO_SUCH_MAILBOX());
+        },
         (err) => {
           log.error({ err }, 'SMTP recipient lookup failed');
           callback(TEMPORARY());
@@ -110,6 +114,7 @@ export async function startSmtpServer(opts: SmtpServerOptions): Promise<RunningS
       const answer = (err: SMTPServerError | null, reply?: string) => {
         if (answered) return;
         answered = true;
+        opts.metrics?.smtpMessage(err ? 'refused' : 'accepted');
         callback(err, reply);
       };
       stream.on('data', (chunk: Buffer) => {

@@ -3,13 +3,19 @@ import type { InboxService } from '../inboxes/inbox.service';
 import type { Logger } from '../logger';
 import type { WaitService } from './wait.service';
 
+const HOUSEKEEPING_MS = 60_000;
+
 /**
  * Deadlines are data, but someone must act on them when nobody is asking: this timer settles overdue
  * waits (failing their sessions) and expired inboxes. Runs never overlap; every instance may run one,
  * and conditional updates make each transition happen once.
  */
-export function startDeadlineSettler(deps: { waits: WaitService; inboxes: InboxService; clock: Clock; logger: Logger }, intervalMs: number): () => Promise<void> {
+export function startDeadlineSettler(
+  deps: { waits: WaitService; inboxes: InboxService; clock: Clock; logger: Logger; housekeeping?: () => Promise<void> },
+  intervalMs: number,
+): () => Promise<void> {
   let running: Promise<void> | null = null;
+  let lastHousekeeping = 0;
   let failing = false;
   const tick = () => {
     if (running) return;
@@ -18,6 +24,11 @@ export function startDeadlineSettler(deps: { waits: WaitService; inboxes: InboxS
         const now = deps.clock();
         await deps.waits.settleDue(now);
         await deps.inboxes.settleDue(now);
+        // Expired rate-limit windows and idempotency records: once a minute is plenty.
+        if (deps.housekeeping && now.getTime() - lastHousekeeping >= HOUSEKEEPING_MS) {
+          lastHousekeeping = now.getTime();
+          await deps.housekeeping();
+        }
         if (failing) deps.logger.info('deadline settling recovered');
         failing = false;
       } catch (err) {

@@ -21,6 +21,17 @@ const RECHECK_MS = 1000;
 
 export const waitTopic = (id: string) => `wait:${id}`;
 
+/** Where ended waits are counted (metrics); called after the change committed. */
+export interface WaitTelemetry {
+  waitEnded(outcome: 'completed' | 'timed_out' | 'canceled', count?: number): void;
+}
+
+/** After commit: wake the long-polls of waits that just ended, and count them. */
+export function announceEnded(notifier: Notifier, telemetry: WaitTelemetry, ids: string[], outcome: 'completed' | 'timed_out' | 'canceled'): void {
+  for (const id of ids) notifier.notify(waitTopic(id));
+  telemetry.waitEnded(outcome, ids.length);
+}
+
 /** Waits: "the first matching message in inbox X, and what it says", with deadlines that are data. */
 export class WaitService {
   constructor(
@@ -30,6 +41,7 @@ export class WaitService {
     private readonly inboxes: InboxService,
     private readonly notifier: Notifier,
     private readonly clock: Clock,
+    private readonly telemetry: WaitTelemetry,
   ) {}
 
   toWait(row: WaitRow): Wait {
@@ -101,6 +113,7 @@ export class WaitService {
 
   /** Idempotent for a canceled wait; CONFLICT for one that already completed or timed out. */
   async cancel(ownerId: string, id: string): Promise<Wait> {
+    let canceledNow = false;
     const row = await this.db.tx(async (tx) => {
       const wait = await this.findOwned(tx, ownerId, id);
       const status = this.toWait(wait).status;
@@ -109,19 +122,28 @@ export class WaitService {
       await this.history.recordStep(
         tx,
         { sessionId: wait.sessionId, action: 'cancel_wait', input: { waitId: id }, output: (ids) => (ids.length ? { id, status: WaitStatus.canceled } : null) },
-        () => cancelPendingWaits(tx, this.history, { id }, this.clock()),
+        async () => {
+          const ids = await cancelPendingWaits(tx, this.history, { id }, this.clock());
+          canceledNow = ids.length > 0;
+          return ids;
+        },
       );
       return tx.wait.findUniqueOrThrow({ where: { id } });
     });
-    this.notifier.notify(waitTopic(id));
+    announceEnded(this.notifier, this.telemetry, canceledNow ? [id] : [], 'canceled');
     const view = this.toWait(row);
     if (view.status !== WaitStatus.canceled) throw new ConflictError(`Wait is already ${view.status}`);
     return view;
   }
 
+  /** After the delivery committed: wake and count the waits it completed. */
+  announceCompleted(ids: string[]): void {
+    announceEnded(this.notifier, this.telemetry, ids, 'completed');
+  }
+
   /**
    * Completes every pending wait of the inbox that this new message satisfies. Runs inside the
-   * delivery transaction; returns the completed ids so the caller can wake their long-polls after commit.
+   * delivery transaction; returns the completed ids for announceCompleted after commit.
    */
   async completeMatching(tx: Tx, inboxId: string, message: MatchableMessage, receivedAt: Date): Promise<string[]> {
     const pending = await tx.wait.findMany({
@@ -177,7 +199,7 @@ export class WaitService {
       }
       return true;
     });
-    if (won) this.notifier.notify(waitTopic(wait.id));
+    if (won) announceEnded(this.notifier, this.telemetry, [wait.id], 'timed_out');
     return won;
   }
 

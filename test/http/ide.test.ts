@@ -1,45 +1,16 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import express from 'express';
-import { buildSchema, graphql } from 'graphql';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ideRouter } from '../../src/http/ide';
+import { startServer as startTestServer } from '../support/server';
 
-const API_KEY = 'test-key';
+let API_KEY = '';
 
-/**
- * The server under test: the IDE router in front of a minimal key-protected GraphQL
- * endpoint. (To be swapped for the real app; keep it in this one function.)
- */
+/** The server under test: the real app (IDE router in front of the key-protected /graphql). */
 async function startServer(): Promise<{ baseUrl: string; close: () => Promise<void> }> {
-  const schema = buildSchema('type Query { hello: String }');
-  const rootValue = { hello: () => 'world from sessions-gateway' };
-  const app = express();
-  app.use(ideRouter({ endpoint: '/graphql' }));
-  app.all('/graphql', express.json(), async (req, res) => {
-    if (req.get('authorization') !== `Bearer ${API_KEY}`) {
-      res.status(401).json({ errors: [{ message: 'missing or invalid API key' }] });
-      return;
-    }
-    const params = req.method === 'GET' ? req.query : req.body;
-    const result = await graphql({
-      schema,
-      rootValue,
-      source: String(params.query ?? ''),
-      variableValues: params.variables,
-      operationName: params.operationName,
-    });
-    res.json(result);
-  });
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
-  const { port } = server.address() as AddressInfo;
-  return {
-    baseUrl: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  const server = await startTestServer();
+  API_KEY = server.apiKey;
+  return { baseUrl: server.url, close: () => server.close() };
 }
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -98,23 +69,36 @@ describe('GraphQL IDE (GraphiQL served from our origin)', () => {
       expect(type, url).toMatch(url.endsWith('.css') ? /^text\/css/ : /^(?:text|application)\/javascript/);
       expect((await res.arrayBuffer()).byteLength, url).toBeGreaterThan(0);
     }
-    expect((await fetch(`${baseUrl}/graphql/ide/package.json`)).status).toBe(404);
+    for (const missing of ['package.json', 'nope.js', 'a/b.css', 'graphiql.min.js.map']) {
+      const res = await fetch(`${baseUrl}/graphql/ide/${missing}`);
+      expect(res.status, missing).toBe(404);
+      expect(await res.text(), missing).not.toContain('graphiql');
+    }
   });
 
   it('lets GraphQL clients through to the endpoint (JSON Accept, GET ?query=)', async () => {
-    const json = await fetch(`${baseUrl}/graphql`, { headers: { accept: 'application/json' } });
+    // Apollo's CSRF guard wants a non-simple request for GET: a JSON client sends apollo-require-preflight.
+    const preflighted = { 'apollo-require-preflight': 'true' };
+    const json = await fetch(`${baseUrl}/graphql`, { headers: { accept: 'application/json', ...preflighted } });
     expect(json.status).toBe(401);
     expect(json.headers.get('content-type')).toMatch(/^application\/json/);
-    expect(await json.text()).not.toContain('<html');
+    expect(await json.json()).toEqual({ errors: [{ message: 'Invalid or missing API key', extensions: { code: 'UNAUTHENTICATED' } }] });
 
     const anyType = await fetch(`${baseUrl}/graphql`, { headers: { accept: '*/*' } });
     expect(anyType.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await anyType.text()).not.toContain('<html');
 
-    const get = await fetch(`${baseUrl}/graphql?query=${encodeURIComponent('{ hello }')}`, {
-      headers: { accept: BROWSER_ACCEPT, authorization: `Bearer ${API_KEY}` },
+    const get = await fetch(`${baseUrl}/graphql?query=${encodeURIComponent('{ __typename }')}`, {
+      headers: { accept: 'application/json', authorization: `Bearer ${API_KEY}`, ...preflighted },
     });
     expect(get.status).toBe(200);
-    expect(await get.json()).toEqual({ data: { hello: 'world from sessions-gateway' } });
+    expect(await get.json()).toEqual({ data: { __typename: 'Query' } });
+
+    // A browser-style GET ?query= is not answered with the page either.
+    const browserGet = await fetch(`${baseUrl}/graphql?query=${encodeURIComponent('{ __typename }')}`, {
+      headers: { accept: BROWSER_ACCEPT, authorization: `Bearer ${API_KEY}` },
+    });
+    expect(browserGet.headers.get('content-type')).toMatch(/^application\/json/);
   });
 
   it('works in a real browser: no other host contacted, API key header, query runs', async () => {
@@ -162,11 +146,11 @@ describe('GraphQL IDE (GraphiQL served from our origin)', () => {
       await setCm(queryEditor, '');
       // Type the query for real (autoclose brackets: type the body, the editor adds "}").
       await page.click(queryEditor);
-      await page.keyboard.type('{ hello');
-      expect((await cmValue(queryEditor)).replace(/\s+/g, '')).toBe('{hello}');
+      await page.keyboard.type('{ __typename');
+      expect((await cmValue(queryEditor)).replace(/\s+/g, '')).toBe('{__typename}');
 
       const graphqlPost = page.waitForRequest(
-        (r) => r.method() === 'POST' && new URL(r.url()).pathname === '/graphql' && (r.postData() ?? '').includes('hello'),
+        (r) => r.method() === 'POST' && new URL(r.url()).pathname === '/graphql' && (r.postData() ?? '').includes('__typename'),
       );
       await page.click('.graphiql-execute-button');
       const sent = await graphqlPost;
@@ -174,11 +158,11 @@ describe('GraphQL IDE (GraphiQL served from our origin)', () => {
 
       const result = await page.waitForSelector(resultPane);
       await page.waitForFunction(
-        (el) => (el as unknown as CodeMirrorElement).CodeMirror.getValue().includes('world from sessions-gateway'),
+        (el) => (el as unknown as CodeMirrorElement).CodeMirror.getValue().includes('"Query"'),
         result,
       );
-      expect(JSON.parse(await cmValue(resultPane))).toEqual({ data: { hello: 'world from sessions-gateway' } });
-      await expect(page.locator('.graphiql-response').innerText()).resolves.toContain('world from sessions-gateway');
+      expect(JSON.parse(await cmValue(resultPane))).toEqual({ data: { __typename: 'Query' } });
+      await expect(page.locator('.graphiql-response').innerText()).resolves.toContain('"Query"');
 
       // Headers are persisted (shouldPersistHeaders) for the next visit; GraphiQL debounces the write.
       await page.waitForFunction(

@@ -24,7 +24,7 @@ const BAD_AUTH: [string, Record<string, string> | null][] = [
 
 describe('401 on every route', () => {
   const cases = ALL_ROUTES('sess_0000000000000000000000').flatMap((route) => BAD_AUTH.map(([label, headers]) => ({ route, label, headers })));
-  it.each(cases)('$route.method $route.path with $label', async ({ route, label, headers }) => {
+  it.each(cases)('$route.action with $label', async ({ route, label, headers }) => {
     let h = headers;
     if (label === 'the bare key without Bearer') h = { authorization: s.apiKey };
     if (label === 'the real key with extra text') h = { authorization: `Bearer ${s.apiKey} extra` };
@@ -47,7 +47,7 @@ describe('401 on every route', () => {
 });
 
 describe('owner isolation', () => {
-  it.each(SESSION_ROUTES('ID').map((r) => [r.method, r.path, r] as const))('%s %s as another owner → 404 Session not found', async (_m, _p, route) => {
+  it.each(SESSION_ROUTES('ID'))('$action as another owner → 404 Session not found', async (route) => {
     const path = route.path.replace('ID', aliceSession.id);
     expectError(await s.request(route.method, path, { key: s.otherKey, body: route.body }), 404, SESSION_NOT_FOUND);
   });
@@ -82,7 +82,7 @@ describe('owner isolation', () => {
   it('GraphQL: another owner gets NOT_FOUND and an empty list', async () => {
     const one = await s.gql('query($id: ID!) { session(id: $id) { id name metadata } }', { id: aliceSession.id }, s.otherKey);
     expect(one.body.data).toEqual({ session: null });
-    expect(one.body.errors.map((e: any) => e.extensions.code)).toEqual(['NOT_FOUND']);
+    expect(one.body.errors!.map((e: any) => e.extensions.code)).toEqual(['NOT_FOUND']);
     for (const m of ['completeSession(id: $id) { id }', 'replaySession(id: $id) { steps { index } }', 'failSession(id: $id, reason: "x") { id }']) {
       const r = await s.gql(`mutation($id: ID!) { ${m} }`, { id: aliceSession.id }, s.otherKey);
       expect(r.body.errors?.[0]?.extensions?.code, m).toBe('NOT_FOUND');
@@ -107,7 +107,9 @@ describe('keys', () => {
     expect((await s.request('GET', `/api/v1/sessions/${created.id}`, { key })).status).toBe(200);
     expect(await s.app.services.apiKeys.revoke(key.slice(0, 12))).toBe(1);
     for (const r of ALL_ROUTES(created.id)) expectError(await s.request(r.method, r.path, { key, body: r.body }), 401, UNAUTHORIZED);
-    expectError(await s.gql('{ sessions { pagination { total } } }', {}, key), 401, JSON.stringify({ errors: [{ message: 'Invalid or missing API key', extensions: { code: 'UNAUTHENTICATED' } }] }));
+    const gql = await s.gql('{ sessions { pagination { total } } }', {}, key);
+    expect(gql.status).toBe(401);
+    expect(gql.body).toEqual({ errors: [{ message: 'Invalid or missing API key', extensions: { code: 'UNAUTHENTICATED' } }] });
     expect((await s.request('GET', '/api/v1/sessions')).status).toBe(200);
   });
 
@@ -115,5 +117,18 @@ describe('keys', () => {
     const second = await s.app.services.apiKeys.create('alice');
     const reply = await s.request('GET', `/api/v1/sessions/${aliceSession.id}`, { key: second });
     expect(reply.status).toBe(200);
+  });
+});
+
+describe('CORS_ORIGINS unset (this server)', () => {
+  it('answers browsers from any origin without CORS headers, preflights included', async () => {
+    const reply = await s.request('GET', '/api/v1/sessions', { headers: { origin: 'https://app.example' } });
+    expect(reply.status).toBe(200);
+    expect(reply.headers.get('access-control-allow-origin')).toBeNull();
+    const pre = await s.request('OPTIONS', '/api/v1/sessions', { key: null, headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' } });
+    expect(pre.status).not.toBe(204);
+    expect(pre.headers.get('access-control-allow-origin')).toBeNull();
+    expect(pre.headers.get('access-control-allow-methods')).toBeNull();
+    expect(pre.headers.get('access-control-allow-headers')).toBeNull();
   });
 });

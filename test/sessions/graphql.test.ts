@@ -61,7 +61,7 @@ describe('GraphQL operations', () => {
     const conflict = await s.gql('mutation($id: ID!) { failSession(id: $id, reason: "late") { id } }', { id });
     expect(conflict.status).toBe(200);
     expect(codes(conflict)).toEqual(['CONFLICT']);
-    expect(conflict.body.errors[0].message).toBe('Session is already completed');
+    expect(conflict.body.errors![0].message).toBe('Session is already completed');
   });
 
   it('failSession keeps the reason; replaySession lists the step', async () => {
@@ -79,11 +79,11 @@ describe('GraphQL operations', () => {
 
 describe('GraphQL errors', () => {
   it('UNAUTHENTICATED with HTTP 401 for a missing or invalid key', async () => {
-    const expected = JSON.stringify({ errors: [{ message: 'Invalid or missing API key', extensions: { code: 'UNAUTHENTICATED' } }] });
+    const expected = { errors: [{ message: 'Invalid or missing API key', extensions: { code: 'UNAUTHENTICATED' } }] };
     for (const key of [null, 'sgk_invalid', '']) {
       const reply = await s.gql('{ sessions { pagination { total } } }', {}, key);
       expect(reply.status).toBe(401);
-      expect(reply.text).toBe(expected);
+      expect(reply.body).toEqual(expected); // exactly this: no data, no locations, no stack
     }
     const mutation = await s.gql(CREATE, { input: { name: 'x' } }, null);
     expect(mutation.status).toBe(401);
@@ -101,7 +101,7 @@ describe('GraphQL errors', () => {
   ])('BAD_USER_INPUT: %s', async (_label, query, variables, message) => {
     const reply = await s.gql(query, variables);
     expect(codes(reply)).toEqual(['BAD_USER_INPUT']);
-    expect(reply.body.errors[0].message).toBe(message);
+    expect(reply.body.errors![0].message).toBe(message);
   });
 
   it('BAD_USER_INPUT for badly typed variables (HTTP 400)', async () => {
@@ -119,7 +119,7 @@ describe('GraphQL errors', () => {
     const id = 'sess_0000000000000000000000';
     const q = await s.gql('query($id: ID!) { session(id: $id) { id } }', { id });
     expect(q.body).toEqual({
-      errors: [{ message: 'Session not found', locations: [{ line: 1, column: 18 }], path: ['session'], extensions: { code: 'NOT_FOUND' } }],
+      errors: [{ message: 'Session not found', locations: [{ line: 1, column: 19 }], path: ['session'], extensions: { code: 'NOT_FOUND' } }],
       data: { session: null },
     });
     for (const m of ['completeSession(id: $id) { id }', 'failSession(id: $id, reason: "r") { id }', 'replaySession(id: $id) { steps { index } }']) {

@@ -3,11 +3,13 @@
 // the workers as inject('sgPostgres') and drops it (and stops a throwaway cluster) at teardown.
 // Each test server then gets its own schema in it (test/support/database.ts).
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { findPostgres, type FoundPostgres, type PostgresRun, redact, SKIP_LINE } from './postgres';
+import { findPostgres, type FoundPostgres, type PostgresRun, processAlive, redact, SKIP_LINE } from './postgres';
 
 const quoteIdent = (s: string) => `"${s.replace(/"/g, '""')}"`;
+const quoteLiteral = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 function withDatabase(url: string, database: string): string {
   const u = new URL(url);
@@ -43,7 +45,11 @@ async function createRunDatabase(found: FoundPostgres, tag: string): Promise<Run
   const name = `sg_test_${process.pid}_${tag}`;
   const schemaPrefix = `t_${tag}_`;
   try {
-    await withClient(found.adminUrl, (c) => c.query(`CREATE DATABASE ${quoteIdent(name)}`));
+    await withClient(found.adminUrl, async (c) => {
+      if (found.source !== 'throwaway') await dropOrphans(c);
+      await c.query(`CREATE DATABASE ${quoteIdent(name)}`);
+      await c.query(`COMMENT ON DATABASE ${quoteIdent(name)} IS ${quoteLiteral(`${RUN_NOTE} host=${hostname()} pid=${process.pid} started=${new Date().toISOString()}`)}`);
+    });
   } catch (e) {
     if (found.source !== 'env' || (e as { code?: string }).code !== '42501') throw e;
     return {
@@ -61,11 +67,37 @@ async function createRunDatabase(found: FoundPostgres, tag: string): Promise<Run
     description: `database ${name}`,
     drop: () =>
       withClient(found.adminUrl, async (c) => {
-        // Pools a test forgot to close would block the drop; WITH (FORCE) alone needs PostgreSQL 13+.
-        await c.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);
-        await c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)}`);
+        await dropDatabase(c, name);
       }),
   };
+}
+
+async function dropDatabase(c: pg.Client, name: string): Promise<void> {
+  // Pools a test forgot to close would block the drop (WITH (FORCE) alone would need PostgreSQL 13+).
+  await c
+    .query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name])
+    .catch(() => {}); // another role's sessions: then the DROP below says so
+  await c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)}`);
+}
+
+const RUN_NOTE = 'sessions-gateway test run';
+
+/**
+ * Databases of earlier runs on this host whose vitest process is gone (killed before its teardown).
+ * Only this host's: a pid says nothing about another machine or container.
+ */
+async function dropOrphans(c: pg.Client): Promise<void> {
+  const { rows } = await c.query<{ datname: string; note: string | null }>(
+    `SELECT datname, shobj_description(oid, 'pg_database') AS note FROM pg_database WHERE datname LIKE 'sg\\_test\\_%'`,
+  );
+  for (const { datname, note } of rows) {
+    const m = note && new RegExp(`^${RUN_NOTE} host=(\\S+) pid=(\\d+) `).exec(note);
+    if (!m || m[1] !== hostname() || processAlive(Number(m[2]))) continue;
+    await dropDatabase(c, datname).then(
+      () => console.log(`PostgreSQL tests: dropped ${datname}, left behind by an interrupted run (pid ${m[2]})`),
+      () => {},
+    );
+  }
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {

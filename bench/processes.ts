@@ -1,0 +1,180 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const ROOT = join(__dirname, '..');
+
+/** Every child this benchmark started; all are killed on exit, whatever happens. */
+const children = new Set<ChildProcess>();
+
+export interface ServerProcess {
+  name: string;
+  url: string;
+  pid: number;
+  child: ChildProcess;
+  output: () => string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a server process and waits for the line that carries its URL (`pattern`'s group 1 is the
+ * port). The gateway prints `REST:              http://127.0.0.1:PORT/api/v1/sessions`.
+ */
+export async function startServer(
+  name: string,
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  pattern: RegExp,
+  timeoutMs = 120_000,
+): Promise<ServerProcess> {
+  const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  let out = '';
+  const keep = (d: Buffer) => {
+    out += d.toString();
+    if (out.length > 200_000) out = out.slice(-100_000); // a chatty server must not grow the bench's memory
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      children.delete(child);
+      resolve();
+    }),
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not start within ${timeoutMs} ms:\n${out}`)), timeoutMs);
+    const check = () => {
+      const m = pattern.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(`http://127.0.0.1:${m[1]}`);
+      }
+    };
+    child.stdout!.on('data', check);
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited (code ${child.exitCode}, signal ${child.signalCode}) before listening:\n${out}`));
+    });
+  });
+  return {
+    name,
+    url,
+    pid: child.pid!,
+    child,
+    output: () => out,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const forced = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(forced);
+    },
+  };
+}
+
+export const RATE_LIMIT_UNREACHABLE = 1_000_000_000;
+
+/** The gateway exactly as production runs it: `node dist/main.js`, configured by environment. */
+export function startGateway(databaseUrl: string, apiKey: string): Promise<ServerProcess> {
+  return startServer(
+    'gateway',
+    process.execPath,
+    [join(ROOT, 'dist', 'main.js')],
+    {
+      DATABASE_URL: databaseUrl,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      SMTP_PORT: '0',
+      LOG_LEVEL: 'warn',
+      BOOTSTRAP_API_KEY: apiKey,
+      // One key drives thousands of requests a second: the limiter stays on (its cost is measured)
+      // with a limit no run reaches. Older builds without rate limiting ignore the variable.
+      RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT_UNREACHABLE),
+      NODE_ENV: 'production',
+    },
+    /REST:\s+http:\/\/[^\s:]+:(\d+)\//,
+  );
+}
+
+/** The hand-written peer (bench/reference-server.ts), one node process (tsx as a loader, no wrapper). */
+export function startReference(databaseUrl: string, apiKey: string): Promise<ServerProcess> {
+  return startServer(
+    'reference',
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'bench', 'reference-server.ts')],
+    { DATABASE_URL: databaseUrl, PORT: '0', BENCH_API_KEY: apiKey, NODE_ENV: 'production' },
+    /REFERENCE:\s+http:\/\/[^\s:]+:(\d+)/,
+  );
+}
+
+/** Resident memory of a process from /proc: current (VmRSS) and peak so far (VmHWM), in MB. */
+export function memoryOf(pid: number): { rssMB: number; peakMB: number } | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+    return { rssMB: kb('VmRSS') / 1024, peakMB: kb('VmHWM') / 1024 };
+  } catch {
+    return null; // not Linux, or the process is gone
+  }
+}
+
+/** Samples VmRSS while a scenario runs; stop() gives the largest value seen and the VmHWM at the end. */
+export function sampleMemory(pid: number, everyMs = 200): { stop(): { rssMaxMB: number; peakMB: number } } {
+  let max = 0;
+  const tick = () => {
+    const m = memoryOf(pid);
+    if (m && m.rssMB > max) max = m.rssMB;
+  };
+  tick();
+  const timer = setInterval(tick, everyMs);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      tick();
+      return { rssMaxMB: max, peakMB: memoryOf(pid)?.peakMB ?? NaN };
+    },
+  };
+}
+
+/** Synchronous last resort: no server outlives the benchmark, even on a crash or Ctrl-C. */
+export function killAllChildren(): void {
+  for (const child of children) {
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  children.clear();
+}
+
+/** Cleanups (temp dirs, PostgreSQL schemas) run once, at the end or on a signal, newest first. */
+const cleanups: (() => Promise<void> | void)[] = [];
+
+export function onCleanup(fn: () => Promise<void> | void): void {
+  cleanups.push(fn);
+}
+
+export async function runCleanups(): Promise<void> {
+  killAllChildren();
+  while (cleanups.length) {
+    const fn = cleanups.pop()!;
+    try {
+      await fn();
+    } catch (err) {
+      process.stderr.write(`cleanup failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    }
+  }
+}
+
+process.on('exit', killAllChildren);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    process.stderr.write(`\n${signal}: stopping servers and cleaning up\n`);
+    const forced = setTimeout(() => process.exit(130), 15_000);
+    forced.unref();
+    void runCleanups().finally(() => process.exit(130));
+  });
+}

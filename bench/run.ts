@@ -1,0 +1,407 @@
+/**
+ * `npm run bench` — builds the gateway (npm script), starts it as production does (`node dist/main.js`),
+ * seeds data, and measures seven scenarios with autocannon over loopback. See bench/README.md.
+ *
+ *   npm run bench -- [--sessions 1000] [--duration 10] [--warmup 2] [--connections 32] [--rounds 3]
+ *                    [--only rest-get,graphql-get,reference,list,nested,create,flow]
+ *                    [--engine sqlite|postgresql] [--seed auto|api|direct] [--out bench/results]
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { isDeepStrictEqual, parseArgs } from 'node:util';
+import { dist } from './dist';
+import { graphql, expectStatus } from './http';
+import { memoryOf, onCleanup, RATE_LIMIT_UNREACHABLE, ROOT, runCleanups, sampleMemory, type ServerProcess, startGateway, startReference } from './processes';
+import { evaluateTargets, machineInfo, markdown, round, type ScenarioResult, textTable } from './report';
+import { cannon, flowOnce, flowSlice, GET_SESSION_QUERY, type HttpScenario, nestedQuery, once, SCENARIO_NAMES, type ScenarioName, scenarios, type Slice, summarize } from './scenarios';
+import { seedDirect, seedRich, seedViaApi } from './seed';
+import { countStatements, type InProcess, inProcessGateway, inProcessReference, serverStatementCount } from './statements';
+
+const RICH_SESSIONS = 50;
+const BY_ID: ScenarioName[] = ['rest-get', 'graphql-get', 'reference'];
+const API_SEED_MAX = 5_000;
+
+interface Options {
+  sessions: number;
+  duration: number;
+  warmup: number;
+  connections: number;
+  rounds: number;
+  only: ScenarioName[];
+  engine: 'sqlite' | 'postgresql';
+  seed: 'auto' | 'api' | 'direct';
+  out: string;
+}
+
+function usage(problem?: string): never {
+  if (problem) process.stderr.write(`${problem}\n\n`);
+  process.stderr.write(
+    [
+      'usage: npm run bench -- [options]',
+      '  --sessions N      seeded sessions (default 1000; >5000 are seeded directly into the database)',
+      '  --duration S      measured seconds per scenario (default 10)',
+      '  --warmup S        warm-up seconds per scenario (default 2)',
+      '  --connections N   concurrent connections / flow workers (default 32)',
+      '  --rounds N        the by-id scenarios 1-3 run interleaved in N slices each (default 3)',
+      `  --only a,b        scenarios, by name or number 1-7: ${SCENARIO_NAMES.map((n, i) => `${i + 1}=${n}`).join(' ')}`,
+      '  --engine E        sqlite (default) or postgresql (needs BENCH_DATABASE_URL)',
+      '  --seed M          auto (default), api or direct',
+      '  --out DIR         where results go (default bench/results)',
+      '',
+    ].join('\n'),
+  );
+  process.exit(problem ? 2 : 0);
+}
+
+function options(): Options {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      options: {
+        sessions: { type: 'string', default: '1000' },
+        duration: { type: 'string', default: '10' },
+        warmup: { type: 'string', default: '2' },
+        connections: { type: 'string', default: '32' },
+        rounds: { type: 'string', default: '3' },
+        only: { type: 'string' },
+        engine: { type: 'string' },
+        seed: { type: 'string', default: 'auto' },
+        out: { type: 'string', default: join(ROOT, 'bench', 'results') },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }).values;
+  } catch (err) {
+    usage((err as Error).message);
+  }
+  if (parsed.help) usage();
+  const int = (name: string, value: string, min: number) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) usage(`--${name} must be an integer ≥ ${min}`);
+    return n;
+  };
+  const only = parsed.only
+    ? parsed.only.split(',').map((s) => {
+        const name = /^\d$/.test(s.trim()) ? SCENARIO_NAMES[Number(s.trim()) - 1] : (s.trim() as ScenarioName);
+        if (!SCENARIO_NAMES.includes(name)) usage(`unknown scenario "${s}"`);
+        return name;
+      })
+    : [...SCENARIO_NAMES];
+  const engineRaw = parsed.engine ?? (process.env.BENCH_DATABASE_URL ? 'postgresql' : 'sqlite');
+  const engine = engineRaw === 'sqlite' ? 'sqlite' : ['postgresql', 'postgres', 'pg'].includes(engineRaw) ? 'postgresql' : usage(`unknown engine "${engineRaw}"`);
+  if (engine === 'postgresql' && !process.env.BENCH_DATABASE_URL) usage('--engine postgresql needs BENCH_DATABASE_URL=postgresql://user@host:port/db');
+  if (!['auto', 'api', 'direct'].includes(parsed.seed!)) usage('--seed must be auto, api or direct');
+  return {
+    sessions: int('sessions', parsed.sessions!, 1),
+    duration: int('duration', parsed.duration!, 1),
+    warmup: int('warmup', parsed.warmup!, 0),
+    connections: int('connections', parsed.connections!, 1),
+    rounds: int('rounds', parsed.rounds!, 1),
+    only: SCENARIO_NAMES.filter((n) => only.includes(n)), // always in the documented order: writes last
+    engine,
+    seed: parsed.seed as Options['seed'],
+    out: resolve(parsed.out!),
+  };
+}
+
+interface Env {
+  sessions: number;
+  databaseUrl: string;
+  key: string;
+  gateway: ServerProcess;
+  reference: ServerProcess | null;
+  inproc: InProcess;
+  inprocRef: InProcess | null;
+  richIds: string[];
+  /** The gateway's RSS (MB) when it had just started, and after seeding. */
+  memory: { afterStartMB: number; afterSeedMB: number };
+  teardown(): Promise<void>;
+}
+
+const log = (msg: string) => process.stderr.write(`${msg}\n`);
+
+/** A fresh database (temp SQLite file, or a bench_<random> PostgreSQL schema), a gateway, seeded data. */
+async function setupEnv(opts: Options, sessions: number, withReference: boolean): Promise<Env> {
+  const own: (() => Promise<void> | void)[] = [];
+  let tornDown = false;
+  const teardown = async () => {
+    if (tornDown) return;
+    tornDown = true;
+    while (own.length) {
+      try {
+        await own.pop()!();
+      } catch (err) {
+        log(`cleanup failed: ${(err as Error).message}`);
+      }
+    }
+  };
+  onCleanup(teardown);
+
+  let databaseUrl: string;
+  if (opts.engine === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'sessions-gateway-bench-'));
+    own.push(() => rmSync(dir, { recursive: true, force: true }));
+    databaseUrl = `file:${join(dir, 'bench.db')}`;
+  } else {
+    const schema = `bench_${randomBytes(6).toString('hex')}`;
+    const url = new URL(process.env.BENCH_DATABASE_URL!);
+    url.searchParams.set('schema', schema);
+    databaseUrl = url.toString();
+    own.push(() => dropSchema(process.env.BENCH_DATABASE_URL!, schema));
+  }
+
+  const key = `sgk_${dist.ids().randomBase62(40)}`;
+  log(`starting gateway (node dist/main.js) on ${opts.engine}…`);
+  const gateway = await startGateway(databaseUrl, key);
+  own.push(() => gateway.stop());
+  log(`gateway at ${gateway.url} (pid ${gateway.pid})`);
+  await expectStatus(200, gateway.url, key, 'GET', '/api/v1/sessions?limit=1');
+  const afterStartMB = memoryOf(gateway.pid)?.rssMB ?? NaN;
+
+  const method = opts.seed === 'auto' ? (sessions > API_SEED_MAX ? 'direct' : 'api') : opts.seed;
+  const seedStarted = Date.now();
+  if (method === 'api') await seedViaApi(gateway.url, key, sessions);
+  else await seedDirect(databaseUrl, key, sessions);
+  const richIds = await seedRich(gateway.url, key, RICH_SESSIONS);
+  log(`seeded ${sessions} sessions (${method}) + ${RICH_SESSIONS} with inbox & wait in ${((Date.now() - seedStarted) / 1000).toFixed(1)} s`);
+
+  const afterSeedMB = memoryOf(gateway.pid)?.rssMB ?? NaN;
+  let reference: ServerProcess | null = null;
+  let inprocRef: InProcess | null = null;
+  if (withReference) {
+    reference = await startReference(databaseUrl, key);
+    own.push(() => reference!.stop());
+    log(`reference server at ${reference.url} (pid ${reference.pid})`);
+    inprocRef = await inProcessReference(databaseUrl);
+    own.push(() => inprocRef!.close());
+  }
+  const inproc = await inProcessGateway(databaseUrl, key);
+  own.push(() => inproc.close());
+  return { sessions: sessions + RICH_SESSIONS, databaseUrl, key, gateway, reference, inproc, inprocRef, richIds, memory: { afterStartMB, afterSeedMB }, teardown };
+}
+
+async function dropSchema(adminUrl: string, schema: string): Promise<void> {
+  const { Client } = require('pg') as typeof import('pg');
+  const url = new URL(adminUrl);
+  url.searchParams.delete('schema');
+  const client = new Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${schema.replace(/"/g, '')}" CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** The by-id routes must answer the same body (REST, GraphQL mapped like REST, hand-written). */
+async function validate(env: Env): Promise<void> {
+  const id = env.richIds[0];
+  const rest = await expectStatus(200, env.gateway.url, env.key, 'GET', `/api/v1/sessions/${id}`);
+  if (rest.inboxes?.length !== 1 || rest.waits?.length !== 1) throw new Error(`rich session without its inbox and wait: ${JSON.stringify(rest)}`);
+  const { session } = await graphql(env.gateway.url, env.key, GET_SESSION_QUERY, { id });
+  const viaGraphql = { ...session, inboxes: session.inboxes.map((i: { id: string }) => i.id), waits: session.waits.map((w: { id: string }) => w.id) };
+  if (!isDeepStrictEqual(rest, viaGraphql)) throw new Error(`GraphQL and REST disagree:\n${JSON.stringify(viaGraphql)}\n${JSON.stringify(rest)}`);
+  if (env.reference) {
+    const ref = await expectStatus(200, env.reference.url, env.key, 'GET', `/api/v1/sessions/${id}`);
+    if (!isDeepStrictEqual(rest, ref)) throw new Error(`the reference route answers another body:\n${JSON.stringify(ref)}\n${JSON.stringify(rest)}`);
+    const refUnauth = await fetch(`${env.reference.url}/api/v1/sessions/${id}`);
+    const gwUnauth = await fetch(`${env.gateway.url}/api/v1/sessions/${id}`);
+    if (refUnauth.status !== 401 || gwUnauth.status !== 401) throw new Error('both by-id routes must refuse a request without a key');
+  }
+  const nested = await graphql(env.gateway.url, env.key, nestedQuery(50));
+  const page = nested.sessions.data as { inboxes: unknown[]; waits: unknown[]; timeline: unknown[] }[];
+  const full = page.filter((s) => s.inboxes.length === 1 && s.waits.length === 1 && s.timeline.length >= 3).length;
+  if (page.length !== 50 || full !== 50) throw new Error(`nested query: expected 50 sessions each with 1 inbox, 1 wait and ≥3 events; got ${page.length} (${full} full)`);
+}
+
+type Counts = Pick<ScenarioResult, 'statements' | 'statementsAlt'>;
+
+/**
+ * Phase 1, before any load (so no backlog holds SQLite's write lock, and the data is as seeded): SQL
+ * statements per request for every scenario, in-process. The in-process apps are closed afterwards.
+ */
+async function countAll(env: Env, names: ScenarioName[]): Promise<Map<ScenarioName, Counts>> {
+  const all = scenarios({ key: env.key, richIds: env.richIds });
+  const counts = new Map<ScenarioName, Counts>();
+  for (const name of names) {
+    const s = all[name];
+    const inproc = s.server === 'reference' ? env.inprocRef! : env.inproc;
+    const statements =
+      s.kind === 'flow'
+        ? await countStatements(inproc.db, () => flowOnce(inproc.base, env.key))
+        : await countStatements(inproc.db, () => once(s, inproc.base, env.key));
+    let statementsAlt: Counts['statementsAlt'];
+    if (name === 'nested') {
+      const small: HttpScenario = { ...(s as HttpScenario), body: () => JSON.stringify({ query: nestedQuery(5) }) };
+      statementsAlt = { 'limit 5': await countStatements(inproc.db, () => once(small, inproc.base, env.key)) };
+    }
+    counts.set(name, { statements, statementsAlt });
+  }
+  log(`SQL statements per request (in-process): ${[...counts].map(([n, c]) => `${n} ${c.statements.perRequest}`).join(', ')}`);
+  await env.inprocRef?.close();
+  await env.inproc.close();
+  return counts;
+}
+
+/** Waits until the server answers /healthz quickly again (a scenario's backlog has drained). */
+async function settle(base: string): Promise<void> {
+  const until = Date.now() + 15_000;
+  await new Promise((r) => setTimeout(r, 300));
+  while (Date.now() < until) {
+    const t0 = performance.now();
+    const ok = await fetch(`${base}/healthz`).then((r) => r.ok, () => false);
+    if (ok && performance.now() - t0 < 50) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/**
+ * Phase 2: load against the real server processes. The three by-id scenarios (the ones compared with
+ * each other) run interleaved in `rounds` slices — 1,2,3,1,2,3,… — so drift in the machine's load hits
+ * all three alike; every other scenario runs in one piece. Each scenario warms up once, before its
+ * first slice.
+ */
+async function loadAll(opts: Options, env: Env, names: ScenarioName[], counts: Map<ScenarioName, Counts>): Promise<ScenarioResult[]> {
+  const all = scenarios({ key: env.key, richIds: env.richIds });
+  const byId = names.filter((n) => BY_ID.includes(n));
+  const groups: ScenarioName[][] = [...(byId.length ? [byId] : []), ...names.filter((n) => !BY_ID.includes(n)).map((n) => [n])];
+  const results: ScenarioResult[] = [];
+  for (const group of groups) {
+    const rounds = group.length > 1 ? opts.rounds : 1;
+    const state = new Map(group.map((n) => [n, { slices: [] as Slice[], statements: 0, sent: 0, rssMaxMB: 0, peakMB: 0, metrics: true }]));
+    if (rounds > 1) log(`▶ ${group.join(', ')}: interleaved, ${rounds} rounds of ${round(opts.duration / rounds, 2)} s each`);
+    for (let r = 0; r < rounds; r++) {
+      for (const name of group) {
+        const s = all[name];
+        const st = state.get(name)!;
+        const server = s.server === 'reference' ? env.reference! : env.gateway;
+        const seconds = opts.duration / rounds;
+        if (r === 0) {
+          log(`▶ ${name}: ${s.title} — ${opts.warmup} s warm-up + ${opts.duration} s at ${opts.connections} connections`);
+          if (opts.warmup > 0) await (s.kind === 'flow' ? flowSlice(server.url, env.key, opts.connections, opts.warmup) : cannon(s, server.url, env.key, opts.connections, opts.warmup));
+        }
+        const sampler = sampleMemory(server.pid);
+        const before = await serverStatementCount(server.url);
+        try {
+          st.slices.push(await (s.kind === 'flow' ? flowSlice(server.url, env.key, opts.connections, seconds) : cannon(s, server.url, env.key, opts.connections, seconds)));
+        } finally {
+          const memory = sampler.stop();
+          st.rssMaxMB = Math.max(st.rssMaxMB, memory.rssMaxMB);
+          st.peakMB = Math.max(st.peakMB, memory.peakMB);
+        }
+        // Read the count once the server has drained: requests still in flight at the end of the slice
+        // are in `sent` and their statements belong to them.
+        await settle(server.url);
+        const after = await serverStatementCount(server.url);
+        if (before === null || after === null) st.metrics = false;
+        else {
+          st.statements += after - before;
+          st.sent += st.slices.at(-1)!.sent;
+        }
+      }
+    }
+    for (const name of group) {
+      const s = all[name];
+      const st = state.get(name)!;
+      const load = summarize(st.slices);
+      const c = counts.get(name)!;
+      const result: ScenarioResult = {
+        name,
+        title: s.title,
+        server: s.server,
+        sessions: env.sessions,
+        load,
+        ...c,
+        serverStatements: st.metrics && st.sent ? st.statements / st.sent : null,
+        memory: { rssMaxMB: st.rssMaxMB, peakMB: st.peakMB },
+      };
+      log(
+        `  ${name}: ${round(load.requestsPerSec, 1)} ${name === 'flow' ? 'flows' : 'req'}/s, p50 ${round(load.p50, 1)} ms, p99 ${round(load.p99, 1)} ms, ` +
+          `errors ${load.errors}${load.errors ? ` ${JSON.stringify(load.errorDetail)}` : ''}, SQL/req ${c.statements.perRequest}` +
+          `${result.serverStatements === null ? '' : ` (under load ${round(result.serverStatements, 2)})`}, peak RSS ${round(st.peakMB)} MB`,
+      );
+      results.push(result);
+    }
+  }
+  return results;
+}
+
+/** Statements per request from two readings of the gateway's /metrics (null without the endpoint). */
+function perRequest(before: number | null, after: number | null, requests: number): number | null {
+  return before === null || after === null || requests === 0 ? null : (after - before) / requests;
+}
+
+function gitCommit(): string {
+  try {
+    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', 'src'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    return dirty ? `${sha} (+ uncommitted changes in src/)` : sha;
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function main(): Promise<void> {
+  const opts = options();
+  const machine = machineInfo(opts.engine);
+  log(`sessions-gateway bench: ${machine.cpu}, ${machine.cores} cores, node ${machine.node}, load ${machine.loadAverage.join(' ')}`);
+  const results: ScenarioResult[] = [];
+
+  const env = await setupEnv(opts, opts.sessions, opts.only.includes('reference'));
+  await validate(env);
+  results.push(...(await loadAll(opts, env, opts.only, await countAll(env, opts.only))));
+  const gatewayPeak = memoryOf(env.gateway.pid)?.peakMB;
+  await env.teardown();
+
+  // The list's scale target compares with the same list on 1,000 sessions, measured in this same run.
+  if (opts.only.includes('list') && opts.sessions !== 1000) {
+    log('\nbaseline for the list target: the same list on 1,000 sessions');
+    const base = await setupEnv({ ...opts, seed: 'auto' }, 1000, false);
+    results.push(...(await loadAll(opts, base, ['list'], await countAll(base, ['list']))));
+    await base.teardown();
+  }
+
+  const targets = evaluateTargets(results, opts.connections);
+  const notes = [
+    'req/s and latencies from autocannon (flow: a hand-rolled loop of N workers, one flow = 6 HTTP requests, latency per flow).',
+    'errors = non-2xx + connection errors/timeouts + bodies failing the scenario check (e.g. GraphQL `errors`); must be 0.',
+    'SQL/req: in-process (createApp from dist/ in the bench process, same database), db.statements.count delta per request after a warm-up request; the fewest of 3 samples, all samples shown when they differ.',
+    'peak RSS: VmHWM of the server process (the gateway; the reference process for its own row) after the scenario.',
+    `gateway RSS: ${round(env.memory.afterStartMB)} MB just started, ${round(env.memory.afterSeedMB)} MB after seeding, VmHWM ${round(gatewayPeak ?? NaN)} MB at the end of the main run.`,
+    ...(results.some((r) => r.serverStatements !== null)
+      ? ['SQL/req load: statements per request under load, from the gateway\'s own GET /metrics (sessions_gateway_sql_statements_total) read before each measured slice and after the server drained, divided by the requests sent; includes background work (deadline settler every 500 ms, rate-limit flushes every 100 ms), which weighs more the slower the scenario.']
+      : ['SQL/req load: – because this build has no GET /metrics with sessions_gateway_sql_statements_total.']),
+    `rate limiting: the gateway runs with RATE_LIMIT_PER_MINUTE=${RATE_LIMIT_UNREACHABLE} (on, never reached); the in-process counting app runs with it off.`,
+  ];
+  const info = {
+    machine,
+    commit: gitCommit(),
+    options: { ...opts, out: relative(ROOT, opts.out), richSessions: RICH_SESSIONS, seed: opts.seed === 'auto' ? (opts.sessions > API_SEED_MAX ? 'direct' : 'api') : opts.seed },
+    notes,
+  };
+
+  process.stdout.write(`\n${textTable(results, targets)}\n`);
+  mkdirSync(opts.out, { recursive: true });
+  const json = JSON.stringify({ ...info, results, targets }, null, 2);
+  const md = markdown(info, results, targets);
+  const named = `${opts.engine}-${opts.sessions}${opts.only.length === SCENARIO_NAMES.length ? '' : `-only-${opts.only.join('+')}`}`;
+  for (const base of ['latest', named]) {
+    writeFileSync(join(opts.out, `${base}.json`), `${json}\n`);
+    writeFileSync(join(opts.out, `${base}.md`), md);
+  }
+  log(`\nwritten: ${relative(ROOT, join(opts.out, 'latest.json'))}, latest.md (and ${named}.json/.md)`);
+  if (results.some((r) => r.load.errors > 0)) process.exitCode = 1;
+}
+
+main()
+  .catch((err) => {
+    log(`\nbench failed: ${err instanceof Error ? err.stack : String(err)}`);
+    process.exitCode = 1;
+  })
+  .finally(async () => {
+    await runCleanups();
+    // Keep-alive sockets and timers of the in-process app must not hold the process open.
+    process.exit(process.exitCode ?? 0);
+  });

@@ -1,0 +1,106 @@
+/**
+ * SQL statements per request, measured in-process: the product has no metrics endpoint yet, so the
+ * bench builds the same app from dist/ (createApp) in its own process, on the same database, serves it
+ * on an ephemeral loopback port and reads `db.statements.count` around single requests. The reference
+ * app is built the same way around its own createDatabase().
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
+import { type Database, dist } from './dist';
+import { createReferenceApp, loadKeys } from './reference-server';
+
+export interface InProcess {
+  base: string;
+  db: Database;
+  close(): Promise<void>;
+}
+
+async function listen(app: Express): Promise<{ server: Server; base: string }> {
+  const server = createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+/** close() may be called twice (after counting, and again by the environment's teardown). */
+function once(fn: () => Promise<void>): () => Promise<void> {
+  let done: Promise<void> | null = null;
+  return () => (done ??= fn());
+}
+
+async function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+export async function inProcessGateway(databaseUrl: string, apiKey: string): Promise<InProcess> {
+  const config = dist.config().loadConfig({
+    DATABASE_URL: databaseUrl,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    SMTP_PORT: '0',
+    LOG_LEVEL: 'warn',
+    BOOTSTRAP_API_KEY: apiKey,
+    // Background work would land in the deltas: the deadline settler ticks as rarely as allowed, and
+    // the rate limiter (whose counts are flushed in the background, ≤ 10 statements/s per key, not per
+    // request) is off. The server under load runs both; see the "SQL/req under load" column.
+    SETTLE_INTERVAL_MS: '60000',
+    RATE_LIMIT_PER_MINUTE: '0',
+  });
+  const built = await dist.app().createApp(config);
+  const { server, base } = await listen(built.app);
+  return {
+    base,
+    db: built.db,
+    close: once(async () => {
+      await closeServer(server);
+      await built.close();
+    }),
+  };
+}
+
+export async function inProcessReference(databaseUrl: string): Promise<InProcess> {
+  const db = await dist.client().createDatabase({ url: databaseUrl, poolSize: 10 });
+  const { server, base } = await listen(createReferenceApp(db, await loadKeys(db)));
+  return {
+    base,
+    db,
+    close: once(async () => {
+      await closeServer(server);
+      await db.close();
+    }),
+  };
+}
+
+export interface StatementCount {
+  /** The fewest statements seen over the samples (background work can only add). */
+  perRequest: number;
+  samples: number[];
+}
+
+/**
+ * The gateway's own count, from `GET /metrics` (`sessions_gateway_sql_statements_total`), when the
+ * build has that endpoint; null otherwise.
+ */
+export async function serverStatementCount(base: string): Promise<number | null> {
+  try {
+    const res = await fetch(`${base}/metrics`);
+    if (res.status !== 200) return null;
+    const m = /^sessions_gateway_sql_statements_total(?:\{[^}]*\})?\s+([0-9.e+]+)\s*$/m.exec(await res.text());
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** One warm-up call (auth cache, lazy initialisation), then `samples` measured calls. */
+export async function countStatements(db: Database, fn: () => Promise<unknown>, samples = 3): Promise<StatementCount> {
+  await fn();
+  const seen: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const before = db.statements.count;
+    await fn();
+    seen.push(db.statements.count - before);
+  }
+  return { perRequest: Math.min(...seen), samples: seen };
+}

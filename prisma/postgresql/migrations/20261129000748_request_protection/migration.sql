@@ -1,0 +1,25 @@
+-- CreateTable
+CREATE TABLE "RateLimitCounter" (
+    "keyId" TEXT NOT NULL,
+    "windowStart" BIGINT NOT NULL,
+    "count" INTEGER NOT NULL,
+
+    CONSTRAINT "RateLimitCounter_pkey" PRIMARY KEY ("keyId","windowStart")
+);
+
+-- CreateTable
+CREATE TABLE "IdempotencyRecord" (
+    "ownerId" TEXT NOT NULL,
+    "key" TEXT NOT NULL,
+    "route" TEXT NOT NULL,
+    "requestHash" TEXT NOT NULL,
+    "status" INTEGER,
+    "body" TEXT,
+    "createdAt" TIMESTAMP(3) NOT NULL,
+    "expiresAt" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "IdempotencyRecord_pkey" PRIMARY KEY ("ownerId","key","route")
+);
+
+-- CreateIndex
+CREATE INDEX "IdempotencyRecord_expiresAt_idx" ON "IdempotencyRecord"("expiresAt");

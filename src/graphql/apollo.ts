@@ -1,0 +1,37 @@
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloArmor } from '@escape.tech/graphql-armor';
+import type { GraphQLSchema } from 'graphql';
+import { currentRequestId } from '../http/request-context';
+import type { Context } from './context';
+import { type ErrorLogger, maskError } from './errors';
+
+/**
+ * Limits that keep one request from costing the server too much (depth, aliases, directives, tokens,
+ * cost). The REST routes run fixed operations and need none of them. Introspection is exempt so the
+ * IDE's schema query works; field suggestions ("did you mean …") go with introspection.
+ */
+export const GRAPHQL_LIMITS = { maxDepth: 10, maxAliases: 15, maxDirectives: 20, maxTokens: 2000, maxCost: 5000 };
+
+export function createApollo(schema: GraphQLSchema, opts: { introspection: boolean; logError: ErrorLogger }): ApolloServer<Context> {
+  const armor = new ApolloArmor({
+    maxDepth: { n: GRAPHQL_LIMITS.maxDepth, ignoreIntrospection: true },
+    maxAliases: { n: GRAPHQL_LIMITS.maxAliases },
+    maxDirectives: { n: GRAPHQL_LIMITS.maxDirectives },
+    maxTokens: { n: GRAPHQL_LIMITS.maxTokens },
+    costLimit: { maxCost: GRAPHQL_LIMITS.maxCost, ignoreIntrospection: true },
+    blockFieldSuggestion: { enabled: !opts.introspection },
+  }).protect();
+  return new ApolloServer<Context>({
+    schema,
+    introspection: opts.introspection,
+    // Batched requests multiply every limit above: off (also armor's default).
+    allowBatchedHttpRequests: false,
+    // Refuses simple (CSRF-able) requests: GET and form posts need a preflight-forcing header.
+    csrfPrevention: true,
+    includeStacktraceInErrorResponses: false,
+    validationRules: armor.validationRules,
+    formatError: (formatted, error) => maskError(formatted, error, opts.logError, currentRequestId()),
+    plugins: [...armor.plugins, ApolloServerPluginLandingPageDisabled()],
+  });
+}

@@ -1,0 +1,56 @@
+import type { RequestHandler } from 'express';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Database } from '../db/client';
+
+/** Prometheus metrics of one app (its own registry, so several apps in one process don't collide). */
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly requests = new Counter({ name: 'sessions_gateway_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['method', 'route', 'status'], registers: [this.registry] });
+  private readonly latency = new Histogram({
+    name: 'sessions_gateway_http_request_duration_seconds',
+    help: 'HTTP request latency by route',
+    labelNames: ['method', 'route'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10, 60],
+    registers: [this.registry],
+  });
+  private readonly waits = new Counter({ name: 'sessions_gateway_waits_ended_total', help: 'Waits ended, by outcome', labelNames: ['outcome'], registers: [this.registry] });
+  private readonly smtp = new Counter({ name: 'sessions_gateway_smtp_messages_total', help: 'SMTP messages by result', labelNames: ['result'], registers: [this.registry] });
+
+  constructor(db: Database) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'sessions_gateway_' });
+    new Counter({
+      name: 'sessions_gateway_sql_statements_total',
+      help: 'SQL statements sent to the database',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(db.statements.count);
+      },
+    });
+  }
+
+  waitEnded(outcome: 'completed' | 'timed_out' | 'canceled', count = 1): void {
+    if (count > 0) this.waits.inc({ outcome }, count);
+  }
+
+  smtpMessage(result: 'accepted' | 'refused'): void {
+    this.smtp.inc({ result });
+  }
+
+  /**
+   * Counts and times every request by its route pattern — set by whoever handles it in
+   * `res.locals.route`; never the raw path, whose ids would make a label per request.
+   */
+  middleware(): RequestHandler {
+    return (req, res, next) => {
+      const started = process.hrtime.bigint();
+      res.once('finish', () => {
+        const route = typeof res.locals.route === 'string' ? res.locals.route : 'other';
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        this.requests.inc({ method: req.method, route, status: String(res.statusCode) });
+        this.latency.observe({ method: req.method, route }, seconds);
+      });
+      next();
+    };
+  }
+}
