@@ -101,7 +101,9 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   app.use(express.json({ limit: BODY_LIMIT }));
   app.use(
     '/graphql',
-    (_req, res, next) => {
+    (req, res, next) => {
+      // Exactly /graphql: other paths below it are not the endpoint (the IDE serves its own files).
+      if (req.path !== '/') return sendError(res, 404, 'Not found', 'Route not found');
       res.locals.route = '/graphql';
       next();
     },

@@ -122,7 +122,7 @@ export const inboxRoutes: RestRoute[] = [
     method: 'GET',
     path: '/inboxes',
     action: 'list inboxes',
-    operation: `query ListInboxes($status: InboxStatus, $limit: Int, $offset: Int) {
+    operation: `query ListInboxes($status: InboxStatusFilter, $limit: Int, $offset: Int) {
       inboxes(status: $status, limit: $limit, offset: $offset) { data { ${INBOX_FIELDS} } pagination { limit offset total } }
     }`,
     variables: ({ query }) => ({ status: query.status, limit: query.limit, offset: query.offset }),

@@ -2,14 +2,14 @@ import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } fro
 import type { Context } from '../graphql/context';
 import { Message } from '../messages/message.type';
 import { Wait } from '../waits/wait.type';
-import { CreateInboxInput, Inbox, InboxPage, InboxStatus } from './inbox.type';
+import { CreateInboxInput, Inbox, InboxPage, InboxStatusFilter } from './inbox.type';
 
 @Resolver(() => Inbox)
 export class InboxResolver {
   @Query(() => InboxPage, { description: 'Your inboxes, newest first (deleted ones excluded).' })
   inboxes(
     @Ctx() ctx: Context,
-    @Arg('status', () => InboxStatus, { nullable: true }) status: InboxStatus | null,
+    @Arg('status', () => InboxStatusFilter, { nullable: true }) status: InboxStatusFilter | null,
     @Arg('limit', () => Int, { defaultValue: 20, description: '1 to 100' }) limit: number,
     @Arg('offset', () => Int, { defaultValue: 0 }) offset: number,
   ): Promise<InboxPage> {

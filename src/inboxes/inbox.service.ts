@@ -4,13 +4,13 @@ import { groupBy } from '../common/group-by';
 import { intInRange, jsonObject } from '../common/validate';
 import type { Database, Tx } from '../db/client';
 import { isId, newId, randomBase62 } from '../db/ids';
-import { BadUserInputError, ConflictError, NotFoundError } from '../graphql/errors';
+import { ConflictError, NotFoundError } from '../graphql/errors';
 import { pageArgs } from '../graphql/pagination';
 import type { HistoryService } from '../history/history.service';
 import type { SessionService } from '../sessions/session.service';
 import { cancelPendingWaits } from '../waits/wait.rules';
 import { announceEnded, type WaitTelemetry } from '../waits/wait.service';
-import { type Inbox, type InboxPage, InboxStatus } from './inbox.type';
+import { type Inbox, type InboxPage, InboxStatus, type InboxStatusFilter } from './inbox.type';
 
 export type InboxRow = Awaited<ReturnType<Database['prisma']['inbox']['findFirstOrThrow']>>;
 
@@ -78,12 +78,10 @@ export class InboxService {
     return this.toInbox(row);
   }
 
-  async list(ownerId: string, args: { status?: InboxStatus | null; limit: number; offset: number }): Promise<InboxPage> {
+  async list(ownerId: string, args: { status?: InboxStatusFilter | null; limit: number; offset: number }): Promise<InboxPage> {
     const { limit, offset } = pageArgs(args);
     const now = this.clock();
     const status = args.status ?? null;
-    // Deleted inboxes are gone from reads; the enum value exists only for deleteInbox's answer.
-    if (status === InboxStatus.deleted) throw new BadUserInputError('status must be one of active, expired', 'status');
     // Filters on the effective status, so an inbox past its deadline is listed as expired at once.
     const where = {
       ownerId,

@@ -9,6 +9,13 @@ export enum InboxStatus {
 }
 registerEnumType(InboxStatus, { name: 'InboxStatus', description: 'An inbox accepts mail while active, until expiresAt. Deleted inboxes are gone from reads.' });
 
+/** What lists can filter on: deleted inboxes are gone from reads. */
+export enum InboxStatusFilter {
+  active = 'active',
+  expired = 'expired',
+}
+registerEnumType(InboxStatusFilter, { name: 'InboxStatusFilter' });
+
 @ObjectType({ description: 'A temporary email address that receives messages.' })
 export class Inbox {
   @Field(() => ID)

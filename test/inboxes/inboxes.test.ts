@@ -140,8 +140,9 @@ describe('GET /api/v1/inboxes', () => {
     await createInbox(s, {}, other);
     expect((await s.request('DELETE', `/api/v1/inboxes/${a.id}`, { key: other })).status).toBe(204);
     expectError(await list('?status=deleted', other), 400, invalid('status must be one of active, expired'));
+    // Not a value of the filter's enum at all: GraphQL refuses the literal before running anything.
     const gql = await s.gql('{ inboxes(status: deleted) { data { id } } }', {}, other);
-    expect(gql.body.errors!.map((e: any) => e.extensions.code)).toEqual(['BAD_USER_INPUT']);
+    expect(gql.body.errors!.map((e: any) => e.extensions.code)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
   });
 
   it('never lists deleted inboxes', async () => {
@@ -316,7 +317,7 @@ describe('bad input → 400, nothing created', () => {
     ['limit=1.5', 'limit must be an integer'],
     ['offset=-1', 'offset must be an integer between 0 and 2147483647'],
     ['offset=x', 'offset must be an integer'],
-    ['status=bogus', 'status must be one of active, expired, deleted'],
+    ['status=bogus', 'status must be one of active, expired'],
   ])('GET /api/v1/inboxes?%s → %s', async (query, message) => {
     expectError(await list(`?${query}`), 400, invalid(message));
   });
