@@ -46,7 +46,9 @@ export interface App {
    * An explicit `{ port: 0 }` means an ephemeral port (tests). close() stops it.
    */
   startSmtp(override?: { port: number; host?: string }): Promise<number | null>;
-  /** Stops background work and answers in-flight long-polls; then closes SMTP, GraphQL and the database. */
+  /** Shutdown, first step: in-flight long-polls answer now (with the wait as it stands). Idempotent. */
+  beginShutdown(): void;
+  /** Closes SMTP (letting deliveries finish), background work, GraphQL and the database. */
   close(): Promise<void>;
 }
 
@@ -159,10 +161,11 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     metrics,
     rateLimiter,
     startSmtp,
+    beginShutdown: () => shutdown.abort(),
     close: async () => {
-      // First: no new mail, and deliveries in progress finish while the database is still open.
-      await smtp?.close();
       shutdown.abort();
+      // No new mail; deliveries in progress finish while the database is still open.
+      await smtp?.close();
       await stopSettler();
       await rateLimiter.close().catch(() => {});
       await notifyBridge?.close();

@@ -1,36 +1,60 @@
 import 'reflect-metadata';
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { createApp } from './app';
 import { ConfigError, loadConfig } from './config';
 
+/** How long a shutdown may take before the process exits anyway (with code 1). */
+const SHUTDOWN_TIMEOUT_MS = 15_000;
+
 async function main(): Promise<void> {
   const config = loadConfig();
-  const { app, logger, close, startSmtp } = await createApp(config);
-  const server = createServer(app);
+  const gateway = await createApp(config);
+  const { logger } = gateway;
+  const server = createServer(gateway.app);
+  server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  const base = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
+  const host = (h: string) => (h === '0.0.0.0' ? 'localhost' : h);
   logger.info({ port }, 'sessions-gateway listening');
   // SMTP_PORT=0 turns inbound mail off; startSmtp() then starts nothing and returns null.
-  const smtpPort = await startSmtp();
-  const smtpLine = smtpPort === null ? '' : `  SMTP:              smtp://${config.smtpHost === '0.0.0.0' ? 'localhost' : config.smtpHost}:${smtpPort}\n`;
+  const smtpPort = await gateway.startSmtp();
+  const smtpLine = smtpPort === null ? '' : `  SMTP:              smtp://${host(config.smtpHost)}:${smtpPort}\n`;
+  const base = `http://${host(config.host)}:${port}`;
   process.stdout.write(`sessions-gateway is up\n  GraphQL (and IDE): ${base}/graphql\n  REST:              ${base}/api/v1/sessions\n${smtpLine}`);
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
-    const forced = setTimeout(() => process.exit(1), 10_000);
-    forced.unref();
-    server.close();
-    server.closeIdleConnections();
-    await close();
+    logger.info({ signal }, 'shutting down: no new connections; finishing requests in flight');
+    setTimeout(() => {
+      logger.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS).unref();
+    const drained = drain(server);
+    gateway.beginShutdown(); // long-polls answer now instead of holding the shutdown up
+    await drained;
+    await gateway.close();
+    logger.info('stopped');
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+/**
+ * Stops accepting connections and resolves once every request in flight has been answered. Idle
+ * keep-alive connections are closed as they become idle, so clients are not cut mid-response.
+ */
+function drain(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+    const sweep = setInterval(() => server.closeIdleConnections(), 100);
+    sweep.unref();
+    server.once('close', () => clearInterval(sweep));
+  });
 }
 
 main().catch((err) => {
