@@ -22,7 +22,13 @@ export default defineConfig(async () => {
   if (await memo.sgPostgresPossible) {
     projects.push({
       extends: true,
-      test: { name: 'postgresql', env: { SG_TEST_ENGINE: 'postgresql' }, globalSetup: ['test/support/global-setup.ts'] },
+      test: {
+        name: 'postgresql',
+        env: { SG_TEST_ENGINE: 'postgresql' },
+        globalSetup: ['test/support/global-setup.ts'],
+        // What does not touch the database runs once, in the sqlite project.
+        exclude: ['**/node_modules/**', 'test/extract/**', 'test/http/ide.test.ts', 'test/graphql/schema.test.ts'],
+      },
     });
   } else if (isCi()) {
     throw new Error(`${SKIP_LINE.replace('SKIPPED', 'cannot run')} (CI=true: they must not be skipped; .ci/run starts PostgreSQL)`);

@@ -69,8 +69,14 @@ export class ApiKeyService {
   async ensure(key: string, ownerName: string): Promise<'created' | 'exists'> {
     const existing = await this.db.prisma.apiKey.findUnique({ where: { hash: hashKey(key) } });
     if (existing) return 'exists';
-    await this.store(ownerName, key);
-    return 'created';
+    try {
+      await this.store(ownerName, key);
+      return 'created';
+    } catch (err) {
+      // Several instances starting at once with the same BOOTSTRAP_API_KEY: one of them stored it.
+      if (isUniqueViolation(err) && (await this.db.prisma.apiKey.findUnique({ where: { hash: hashKey(key) } }))) return 'exists';
+      throw err;
+    }
   }
 
   async list(): Promise<ApiKeyInfo[]> {
@@ -92,7 +98,8 @@ export class ApiKeyService {
     return this.db.prisma.apiKey.count({ where: { revokedAt: null } });
   }
 
-  private async store(ownerName: string, key: string): Promise<void> {
+  private async store(ownerName: string, key: string, attempt = 1): Promise<void> {
+    // Creating an owner races with other instances creating the same one: the loser tries again and finds it.
     await this.db.tx(async (tx) => {
       const owner = await tx.owner.upsert({
         where: { name: ownerName },
@@ -100,6 +107,9 @@ export class ApiKeyService {
         update: {},
       });
       await tx.apiKey.create({ data: { id: newId('apiKey'), ownerId: owner.id, prefix: displayPrefix(key), hash: hashKey(key), createdAt: this.clock() } });
+    }).catch((err: unknown) => {
+      if (attempt < 3 && isUniqueViolation(err)) return this.store(ownerName, key, attempt + 1);
+      throw err;
     });
   }
 }
@@ -110,4 +120,8 @@ export class ApiKeyService {
  */
 function displayPrefix(key: string): string {
   return key.startsWith(KEY_PREFIX) ? key.slice(0, DISPLAY_PREFIX_LENGTH) : `ext_${hashKey(key).slice(0, 8)}`;
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  return (err as { code?: string })?.code === 'P2002';
 }
