@@ -107,9 +107,17 @@ export async function seedDirect(databaseUrl: string, apiKey: string, count: num
           events.push({ id: newId('event'), ownerId, sessionId: id, type: `session.${status}`, payload, createdAt: endedAt });
         }
       }
+      const perStatus = new Map<string, number>();
+      for (const row of sessions) perStatus.set(row.status, (perStatus.get(row.status) ?? 0) + 1);
       await db.tx(async (tx) => {
         await tx.session.createMany({ data: sessions });
         await tx.event.createMany({ data: events });
+        // The gateway keeps per-owner session counts in step with the rows (list totals read them).
+        for (const [status, n] of perStatus) {
+          await tx.$executeRaw`
+            INSERT INTO "SessionCount" ("ownerId", "status", "count") VALUES (${ownerId}, ${status}, ${n})
+            ON CONFLICT ("ownerId", "status") DO UPDATE SET "count" = "SessionCount"."count" + excluded."count"`;
+        }
       });
       bar.update(Math.min(count, from + batchSize));
     }

@@ -2,8 +2,7 @@ import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { PrismaClient as SqliteClient, Prisma } from '../generated/sqlite/client';
-import { PrismaClient as PostgresClient } from '../generated/postgresql/client';
+import type { Prisma, PrismaClient as SqliteClient } from '../generated/sqlite/client';
 import { StatementCounter } from './statement-counter';
 import { type Provider, providerOf, sqlitePath } from './url';
 
@@ -39,7 +38,7 @@ export interface DatabaseOptions {
 export async function createDatabase(opts: DatabaseOptions): Promise<Database> {
   const provider = providerOf(opts.url);
   const statements = new StatementCounter();
-  const prisma = provider === 'sqlite' ? createSqliteClient(opts, statements) : createPostgresClient(opts, statements);
+  const prisma = provider === 'sqlite' ? await createSqliteClient(opts, statements) : await createPostgresClient(opts, statements);
   if (provider === 'sqlite') {
     // WAL (set persistently by the migrator) lets readers run beside the writer; synchronous=FULL makes
     // every commit durable before the client hears 201 — across a crash of the process or the machine.
@@ -51,21 +50,25 @@ export async function createDatabase(opts: DatabaseOptions): Promise<Database> {
     statements,
     tx: (fn) => prisma.$transaction(fn, { maxWait: 10_000, timeout: 20_000 }),
     ping: async () => {
-      await prisma.$queryRawUnsafe('SELECT 1');
+      // On SQLite `SELECT 1` reads no table, so it succeeds even when the database cannot be read;
+      // the schema table makes it a real read of the file.
+      await prisma.$queryRawUnsafe(provider === 'sqlite' ? 'SELECT count(*) FROM sqlite_master' : 'SELECT 1');
     },
     close: () => prisma.$disconnect(),
   };
 }
 
-function createSqliteClient(opts: DatabaseOptions, statements: StatementCounter): PrismaDb {
+async function createSqliteClient(opts: DatabaseOptions, statements: StatementCounter): Promise<PrismaDb> {
   const file = sqlitePath(opts.url);
   mkdirSync(dirname(file), { recursive: true });
   // busy timeout: other processes (the keys CLI, a migrating instance) may hold the write lock briefly.
   const adapter = new PrismaBetterSqlite3({ url: `file:${file}`, timeout: 5_000 });
-  return new SqliteClient({ adapter: statements.wrap(adapter) });
+  // Loaded only for the engine in use: each generated client brings its own query compiler.
+  const { PrismaClient } = await import('../generated/sqlite/client');
+  return new PrismaClient({ adapter: statements.wrap(adapter) });
 }
 
-function createPostgresClient(opts: DatabaseOptions, statements: StatementCounter): PrismaDb {
+async function createPostgresClient(opts: DatabaseOptions, statements: StatementCounter): Promise<PrismaDb> {
   const url = new URL(opts.url);
   const schema = url.searchParams.get('schema') ?? undefined;
   url.searchParams.delete('schema');
@@ -79,5 +82,6 @@ function createPostgresClient(opts: DatabaseOptions, statements: StatementCounte
     },
     schema ? { schema } : undefined,
   );
-  return new PostgresClient({ adapter: statements.wrap(adapter) }) as unknown as PrismaDb;
+  const { PrismaClient } = await import('../generated/postgresql/client');
+  return new PrismaClient({ adapter: statements.wrap(adapter) }) as unknown as PrismaDb;
 }

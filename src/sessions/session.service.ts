@@ -7,6 +7,7 @@ import { pageArgs } from '../graphql/pagination';
 import type { HistoryService } from '../history/history.service';
 import type { Replay } from '../history/replay.type';
 import type { TimelineEvent } from '../history/event.type';
+import { bumpSessionCount, countSessions } from './session-counts';
 import { Session, SessionPage, SessionStatus } from './session.type';
 
 export const SESSION_NAME_MAX = 200;
@@ -45,6 +46,7 @@ export class SessionService {
       const created = await tx.session.create({
         data: { id, ownerId, name, metadata: metadata as object, status: SessionStatus.active, createdAt: now, updatedAt: now },
       });
+      await bumpSessionCount(tx, ownerId, SessionStatus.active, 1);
       await this.history.appendEvent(tx, { ownerId, sessionId: id, type: 'session.created', payload: { sessionId: id }, at: now });
       return created;
     });
@@ -54,10 +56,11 @@ export class SessionService {
   async list(ownerId: string, args: { status?: SessionStatus | null; limit: number; offset: number }): Promise<SessionPage> {
     const { limit, offset } = pageArgs(args);
     const where = { ownerId, ...(args.status ? { status: args.status } : {}) };
-    // Newest first; the id breaks ties between sessions created in the same millisecond.
+    // Newest first; the id breaks ties between sessions created in the same millisecond. The total
+    // comes from the per-owner counters, not from counting (possibly 100,000s of) rows.
     const [rows, total] = await Promise.all([
       this.db.prisma.session.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: limit, skip: offset }),
-      this.db.prisma.session.count({ where }),
+      countSessions(this.db, ownerId, args.status ?? null),
     ]);
     return { data: rows.map(toSession), pagination: { limit, offset, total } };
   }
@@ -119,6 +122,8 @@ export class SessionService {
         });
         const after = await tx.session.findUniqueOrThrow({ where: { id: current.id } });
         if (won.count === 1) {
+          await bumpSessionCount(tx, current.ownerId, SessionStatus.active, -1);
+          await bumpSessionCount(tx, current.ownerId, to, 1);
           await this.history.appendEvent(tx, {
             ownerId: current.ownerId,
             sessionId: current.id,
