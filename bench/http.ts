@@ -8,7 +8,15 @@ export async function call(base: string, key: string | null, method: string, pat
   const headers: Record<string, string> = {};
   if (key) headers.authorization = `Bearer ${key}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
+  const init = { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal };
+  let res: Response;
+  try {
+    res = await fetch(base + path, init);
+  } catch (err) {
+    // A pooled keep-alive connection the server closed just then: a GET is safe to send again, once.
+    if (method !== 'GET' || signal?.aborted) throw err;
+    res = await fetch(base + path, init);
+  }
   const text = await res.text();
   let parsed: unknown = text;
   try {

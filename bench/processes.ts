@@ -6,6 +6,19 @@ export const ROOT = join(__dirname, '..');
 
 /** Every child this benchmark started; all are killed on exit, whatever happens. */
 const children = new Set<ChildProcess>();
+/** Every server started, for the diagnostics printed when the run fails. */
+const started: ServerProcess[] = [];
+
+/** What each server said last, and whether it is still running — printed when a run fails. */
+export function describeServers(lines = 25): string {
+  return started
+    .map((s) => {
+      const state = s.child.exitCode !== null || s.child.signalCode !== null ? `exited (code ${s.child.exitCode}, signal ${s.child.signalCode})` : 'running';
+      const tail = s.output().trimEnd().split('\n').slice(-lines).join('\n');
+      return `--- ${s.name} (pid ${s.pid}, ${s.url}): ${state}; last output:\n${tail || '(none)'}`;
+    })
+    .join('\n');
+}
 
 export interface ServerProcess {
   name: string;
@@ -58,7 +71,7 @@ export async function startServer(
       reject(new Error(`${name} exited (code ${child.exitCode}, signal ${child.signalCode}) before listening:\n${out}`));
     });
   });
-  return {
+  const server: ServerProcess = {
     name,
     url,
     pid: child.pid!,
@@ -72,6 +85,8 @@ export async function startServer(
       clearTimeout(forced);
     },
   };
+  started.push(server);
+  return server;
 }
 
 export const RATE_LIMIT_UNREACHABLE = 1_000_000_000;

@@ -169,8 +169,8 @@ export interface RunInfo {
 
 export function markdown(info: RunInfo, results: ScenarioResult[], targets: Target[]): string {
   const m = info.machine;
-  const table = (header: string[], body: string[][]) =>
-    [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i < 2 ? '---' : '---:')).join('|')}|`, ...body.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  const table = (header: string[], body: string[][], leftColumns: number) =>
+    [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i < leftColumns ? '---' : '---:')).join('|')}|`, ...body.map((r) => `| ${r.join(' | ')} |`)].join('\n');
   const o = info.options;
   return [
     `# sessions-gateway benchmark — ${m.date}`,
@@ -181,11 +181,11 @@ export function markdown(info: RunInfo, results: ScenarioResult[], targets: Targ
     '',
     '## Results',
     '',
-    table(HEADER, rows(results)),
+    table(HEADER, rows(results), 2),
     '',
     '## Targets',
     '',
-    table(['target', 'value', 'status'], targets.map((t) => [t.target, t.value, mark(t.status)])),
+    table(['target', 'value', 'status'], targets.map((t) => [t.target, t.value, mark(t.status)]), 3),
     '',
     ...(info.notes.length ? ['## Notes', '', ...info.notes.map((n) => `- ${n}`), ''] : []),
   ].join('\n');

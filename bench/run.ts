@@ -14,7 +14,7 @@ import { join, relative, resolve } from 'node:path';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { dist } from './dist';
 import { graphql, expectStatus } from './http';
-import { memoryOf, onCleanup, RATE_LIMIT_UNREACHABLE, ROOT, runCleanups, sampleMemory, type ServerProcess, startGateway, startReference } from './processes';
+import { describeServers, memoryOf, onCleanup, RATE_LIMIT_UNREACHABLE, ROOT, runCleanups, sampleMemory, type ServerProcess, startGateway, startReference } from './processes';
 import { evaluateTargets, machineInfo, markdown, round, type ScenarioResult, textTable } from './report';
 import { cannon, flowOnce, flowSlice, GET_SESSION_QUERY, type HttpScenario, nestedQuery, once, SCENARIO_NAMES, type ScenarioName, scenarios, type Slice, summarize } from './scenarios';
 import { seedDirect, seedRich, seedViaApi } from './seed';
@@ -398,6 +398,8 @@ async function main(): Promise<void> {
 main()
   .catch((err) => {
     log(`\nbench failed: ${err instanceof Error ? err.stack : String(err)}`);
+    if (err instanceof Error && err.cause) log(`cause: ${String((err.cause as Error).stack ?? err.cause)}`);
+    log(describeServers());
     process.exitCode = 1;
   })
   .finally(async () => {
