@@ -16,15 +16,19 @@ export const GRAPHQL_LIMITS = { maxDepth: 10, maxAliases: 15, maxDirectives: 20,
 export function createApollo(schema: GraphQLSchema, opts: { introspection: boolean; logError: ErrorLogger }): ApolloServer<Context> {
   const armor = new ApolloArmor({
     maxDepth: { n: GRAPHQL_LIMITS.maxDepth, ignoreIntrospection: true },
-    maxAliases: { n: GRAPHQL_LIMITS.maxAliases },
+    // No alias is free: armor's default allow-list exempts `__typename`, which lets 100 aliases of it through.
+    maxAliases: { n: GRAPHQL_LIMITS.maxAliases, allowList: [] },
     maxDirectives: { n: GRAPHQL_LIMITS.maxDirectives },
-    maxTokens: { n: GRAPHQL_LIMITS.maxTokens },
+    // Tokens are counted by graphql-js's own parser (parseOptions below): armor's Apollo plugin throws from a
+    // plugin hook, which Apollo answers with HTTP 500 instead of a 400 syntax error.
+    maxTokens: { enabled: false },
     costLimit: { maxCost: GRAPHQL_LIMITS.maxCost, ignoreIntrospection: true },
     blockFieldSuggestion: { enabled: !opts.introspection },
   }).protect();
   return new ApolloServer<Context>({
     schema,
     introspection: opts.introspection,
+    parseOptions: { maxTokens: GRAPHQL_LIMITS.maxTokens },
     // Batched requests multiply every limit above: off (also armor's default).
     allowBatchedHttpRequests: false,
     // Refuses simple (CSRF-able) requests: GET and form posts need a preflight-forcing header.
