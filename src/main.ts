@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import { createApp } from './app';
 import { ConfigError, loadConfig } from './config';
 
@@ -12,6 +12,16 @@ async function main(): Promise<void> {
   const { logger } = gateway;
   const server = createServer(gateway.app);
   server.keepAliveTimeout = 5_000;
+  let stopping = false;
+  // Once stopping, every response says "Connection: close". A keep-alive client that sends its next
+  // request as soon as it has an answer would otherwise keep its connection busy (never idle, so never
+  // closed by the drain) and hold the shutdown open until its timeout.
+  const inFlight = new Set<ServerResponse>();
+  server.prependListener('request', (_req, res) => {
+    if (stopping) return void res.setHeader('Connection', 'close');
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
+  });
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -23,10 +33,10 @@ async function main(): Promise<void> {
   const base = `http://${host(config.host)}:${port}`;
   process.stdout.write(`sessions-gateway is up\n  GraphQL (and IDE): ${base}/graphql\n  REST:              ${base}/api/v1/sessions\n${smtpLine}`);
 
-  let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
     logger.info({ signal }, 'shutting down: no new connections; finishing requests in flight');
     setTimeout(() => {
       logger.error('shutdown took too long; exiting');

@@ -27,9 +27,27 @@ export function jsonObject(field: string, value: unknown, maxBytes: number): Rec
   if (deeperThan(value, MAX_JSON_DEPTH)) throw new BadUserInputError(`${field} must be nested at most ${MAX_JSON_DEPTH} levels deep`, field);
   const serialized = JSON.stringify(value);
   if (Buffer.byteLength(serialized) > maxBytes) throw new BadUserInputError(`${field} must be at most ${maxBytes / 1024} KB`, field);
-  // PostgreSQL's jsonb cannot store \u0000; refuse it on every engine so behaviour is the same.
-  if (serialized.includes('\\u0000')) throw new BadUserInputError(`${field} must not contain NUL characters`, field);
+  // PostgreSQL's jsonb can store neither \u0000 nor an unpaired surrogate (\ud800 alone): refuse them
+  // on every engine so behaviour is the same. Keys and values are checked as strings, so the text
+  // "\\u0000" (backslash, u, zeros) is fine.
+  const bad = badString(value);
+  if (bad === 'nul') throw new BadUserInputError(`${field} must not contain NUL characters`, field);
+  if (bad === 'surrogate') throw new BadUserInputError(`${field} must not contain unpaired surrogates (invalid Unicode)`, field);
   return value as Record<string, unknown>;
+}
+
+/** An unpaired UTF-16 surrogate: not Unicode text, and not encodable as UTF-8. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+function badString(value: unknown): 'nul' | 'surrogate' | null {
+  const check = (s: string) => (s.includes('\u0000') ? 'nul' : LONE_SURROGATE.test(s) ? 'surrogate' : null);
+  if (typeof value === 'string') return check(value);
+  if (value === null || typeof value !== 'object') return null;
+  for (const [k, v] of Object.entries(value)) {
+    const bad = (Array.isArray(value) ? null : check(k)) ?? badString(v);
+    if (bad) return bad;
+  }
+  return null;
 }
 
 /** Stops descending past `limit`, so a hostile million-level body cannot exhaust the stack. */

@@ -168,7 +168,16 @@ async function idempotently(
 ): Promise<Reply> {
   if (typeof key !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(key)) return invalid('Idempotency-Key must be 1 to 255 visible ASCII characters');
   const routeName = `${route.method} ${route.path}`;
-  const start = await store.begin(ownerId, key, routeName, requestHash([input.params, input.body, input.rawBody ?? null]));
+  let hash: string;
+  try {
+    hash = requestHash([input.params, input.body, input.rawBody ?? null]);
+  } catch (err) {
+    // JSON.stringify recurses: a body nested thousands of levels deep (still under the size limit)
+    // overflows the stack. It is the client's input, not our failure.
+    if (err instanceof RangeError) return invalid('Request body is nested too deeply');
+    throw err;
+  }
+  const start = await store.begin(ownerId, key, routeName, hash);
   if (start.kind === 'mismatch') return conflict('This Idempotency-Key was already used with a different request');
   if (start.kind === 'in_progress') return conflict('A request with this Idempotency-Key is still in progress');
   if (start.kind === 'replay') {

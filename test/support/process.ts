@@ -2,7 +2,6 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 
 export interface GatewayProcess {
   url: string;
@@ -16,7 +15,8 @@ export interface GatewayProcess {
 
 /** Starts `src/main.ts` as its own process (a real gateway instance) and waits until it listens. */
 export async function startGatewayProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<GatewayProcess> {
-  const child = spawn(TSX, [join(ROOT, 'src', 'main.ts')], {
+  // node itself, with tsx as a loader: signals reach the gateway (the tsx CLI wrapper would sit between).
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'main.ts')], {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', SMTP_PORT: '0', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
