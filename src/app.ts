@@ -110,7 +110,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       next();
     },
     expressMiddleware(apollo, {
-      context: async ({ req, res }) => createContext(String(res.locals.requestId), await admit(req, res), services, requestSignal(res, shutdown.signal)),
+      context: async ({ req, res }) => createContext(String(res.locals.requestId), await admit(req, res), services, () => requestSignal(res, shutdown.signal)),
     }),
   );
   app.use(

@@ -21,19 +21,42 @@ export interface Context {
   services: Services;
   loaders: Loaders;
   /** Aborted when the client goes away or the server shuts down: long-polls return early. */
-  signal?: AbortSignal;
+  readonly signal?: AbortSignal;
 }
 
+type Batches = { [K in keyof Loaders]: (services: Services) => (ids: readonly string[]) => Promise<unknown[]> };
+
+const BATCHES: Batches = {
+  sessionInboxes: (s) => (ids) => s.inboxes.bySessions(ids),
+  sessionWaits: (s) => (ids) => s.waits.bySessions(ids),
+  sessionTimeline: (s) => (ids) => s.history.timelines(ids),
+  inboxMessages: (s) => (ids) => s.messages.byInboxes(ids),
+  inboxWaits: (s) => (ids) => s.waits.byInboxes(ids),
+};
+
+/** Each loader is made when a resolver first asks for it: most requests need one or two, or none. */
 export function createLoaders(services: Services): Loaders {
-  return {
-    sessionInboxes: new DataLoader((ids) => services.inboxes.bySessions(ids)),
-    sessionWaits: new DataLoader((ids) => services.waits.bySessions(ids)),
-    sessionTimeline: new DataLoader((ids) => services.history.timelines(ids)),
-    inboxMessages: new DataLoader((ids) => services.messages.byInboxes(ids)),
-    inboxWaits: new DataLoader((ids) => services.waits.byInboxes(ids)),
-  };
+  const made: Partial<Loaders> = {};
+  const loaders = {} as Loaders;
+  for (const name of Object.keys(BATCHES) as (keyof Loaders)[]) {
+    Object.defineProperty(loaders, name, {
+      get: () => (made[name] ??= new DataLoader(BATCHES[name](services)) as never),
+      enumerable: true,
+    });
+  }
+  return loaders;
 }
 
-export function createContext(requestId: string, principal: Principal, services: Services, signal?: AbortSignal): Context {
-  return { requestId, principal, services, loaders: createLoaders(services), signal };
+/** `signal` is built on first use (only long-polls look at it). */
+export function createContext(requestId: string, principal: Principal, services: Services, signal?: () => AbortSignal): Context {
+  let made: AbortSignal | undefined;
+  return {
+    requestId,
+    principal,
+    services,
+    loaders: createLoaders(services),
+    get signal() {
+      return signal ? (made ??= signal()) : undefined;
+    },
+  };
 }

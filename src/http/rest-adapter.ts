@@ -125,7 +125,7 @@ async function handle(opts: RestOptions, route: PreparedRoute, req: Request, res
     const input = readInput(route, req);
     if ('status' in input) reply = input;
     else {
-      const run = () => execute(opts, route, input, createContext(requestId, principal, opts.services, requestSignal(res, opts.shutdown)));
+      const run = () => execute(opts, route, input, createContext(requestId, principal, opts.services, () => requestSignal(res, opts.shutdown)));
       const key = req.headers['idempotency-key'];
       reply = route.idempotent && key !== undefined ? await idempotently(opts.idempotency, route, principal.ownerId, key, input, run) : await run();
     }
