@@ -7,8 +7,22 @@ export function requireText(field: string, value: unknown, maxLength: number): s
   if (typeof value !== 'string') throw new BadUserInputError(`${field} must be a string`, field);
   if (value.trim() === '') throw new BadUserInputError(`${field} must not be empty`, field);
   if ([...value].length > maxLength) throw new BadUserInputError(`${field} must be at most ${maxLength} characters`, field);
-  if (value.includes('\u0000')) throw new BadUserInputError(`${field} must not contain NUL characters`, field);
+  rejectUnstorable(field, value);
   return value;
+}
+
+/**
+ * Text that ends up in JSON columns must be storable on every engine: PostgreSQL refuses NUL and
+ * unpaired UTF-16 surrogates there. Refused on SQLite too, so both engines behave the same.
+ */
+export function rejectUnstorable(field: string, value: string): void {
+  if (value.includes('\u0000')) throw new BadUserInputError(`${field} must not contain NUL characters`, field);
+  if (LONE_SURROGATE.test(value)) throw new BadUserInputError(`${field} must not contain unpaired surrogates (invalid Unicode)`, field);
+}
+
+/** For text we must accept as it came (received mail): NULs dropped, unpaired surrogates replaced by U+FFFD. */
+export function storable(value: string): string {
+  return value.replaceAll('\u0000', '').toWellFormed();
 }
 
 export function intInRange(field: string, value: number, min: number, max: number): number {

@@ -70,8 +70,11 @@ export function maskError(
     return { message: cause.message, locations: formatted.locations, path: formatted.path, extensions };
   }
   if (cause instanceof GraphQLError) {
+    // graphql-js's own request errors (e.g. null for a non-null argument) carry no code, or Apollo's
+    // generic INTERNAL_SERVER_ERROR: they are the client's input, not our failure.
     const { stacktrace: _stack, ...extensions } = (formatted.extensions ?? {}) as Record<string, unknown>;
-    return { ...formatted, extensions: { ...extensions, code: extensions.code ?? 'BAD_USER_INPUT' } };
+    const code = extensions.code === undefined || extensions.code === 'INTERNAL_SERVER_ERROR' ? 'BAD_USER_INPUT' : extensions.code;
+    return { ...formatted, extensions: { ...extensions, code } };
   }
   log(cause, requestId);
   return {

@@ -52,7 +52,7 @@ export class InboxService {
     const metadata = jsonObject('metadata', input.metadata, INBOX_METADATA_MAX_BYTES);
     const sessionId = input.sessionId ?? null;
     const row = await this.db.tx(async (tx) => {
-      if (sessionId) await this.sessions.requireActive(tx, ownerId, sessionId);
+      if (sessionId !== null) await this.sessions.requireActive(tx, ownerId, sessionId);
       return this.history.recordStep(
         tx,
         { sessionId, action: 'create_inbox', input: { ttlSeconds, ...(input.metadata ? { metadata } : {}) }, output: (r) => ({ id: r.id, emailAddress: r.emailAddress }) },

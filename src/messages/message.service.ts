@@ -1,6 +1,7 @@
 import type { Clock } from '../common/clock';
 import { groupBy } from '../common/group-by';
 import type { Database, Tx } from '../db/client';
+import { storable } from '../common/validate';
 import { isId, newId } from '../db/ids';
 import { BadUserInputError, ConflictError, NotFoundError } from '../graphql/errors';
 import { pageArgs } from '../graphql/pagination';
@@ -135,8 +136,7 @@ export class MessageService {
   }
 }
 
-/** PostgreSQL text cannot hold NUL; a mail with one is still accepted, minus the NULs. */
+/** Mail is accepted as it came, made storable: no NULs, no unpaired surrogates (see `storable`). */
 function stripNul(mail: IncomingMail): IncomingMail {
-  const clean = (s: string) => s.replaceAll('\u0000', '');
-  return { ...mail, from: clean(mail.from), to: mail.to.map(clean), subject: clean(mail.subject), text: mail.text && clean(mail.text), html: mail.html && clean(mail.html) };
+  return { ...mail, from: storable(mail.from), to: mail.to.map(storable), subject: storable(mail.subject), text: mail.text && storable(mail.text), html: mail.html && storable(mail.html) };
 }

@@ -1,7 +1,7 @@
 import type { Clock } from '../common/clock';
 import { groupBy } from '../common/group-by';
 import type { Notifier } from '../common/notifier';
-import { intInRange } from '../common/validate';
+import { intInRange, rejectUnstorable } from '../common/validate';
 import type { Database, Tx } from '../db/client';
 import { isId, newId } from '../db/ids';
 import { BadUserInputError, ConflictError, NotFoundError } from '../graphql/errors';
@@ -67,7 +67,7 @@ export class WaitService {
     const row = await this.db.tx(async (tx) => {
       const inbox = await this.inboxes.requireAccepting(tx, ownerId, input.inboxId);
       const sessionId = input.sessionId ?? inbox.sessionId;
-      if (sessionId) await this.sessions.requireActive(tx, ownerId, sessionId);
+      if (sessionId !== null) await this.sessions.requireActive(tx, ownerId, sessionId);
       const stepInput = { inboxId: inbox.id, type: input.type, timeoutSeconds, ...(Object.keys(filters).length ? { filters } : {}) };
       return this.history.recordStep(tx, { sessionId, action: 'create_wait', input: stepInput, output: (w) => ({ id: w.id }) }, async () => {
         const now = this.clock();
@@ -227,6 +227,7 @@ function cleanFilters(filters: CreateWaitInput['filters']): StoredFilters {
     const value = filters?.[key];
     if (value === undefined || value === null) continue;
     if (value.length === 0 || value.length > FILTER_MAX) throw new BadUserInputError(`filters.${key} must be 1 to ${FILTER_MAX} characters`, `filters.${key}`);
+    rejectUnstorable(`filters.${key}`, value);
     out[key] = value;
   }
   return out;
