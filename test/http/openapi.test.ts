@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { loadConfig } from '../../src/config';
 import type { RestRoute } from '../../src/http/rest-adapter';
 import { restRoutes } from '../../src/http/routes';
 import { startServer, type TestServer } from '../support/server';
@@ -19,6 +20,20 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 const UNAUTHORIZED = { error: 'Unauthorized', message: 'Invalid or missing API key' };
 const SESSION_NOT_FOUND = { error: 'Not found', message: 'Session not found' };
+const UNDECODABLE_PATH = { error: 'Invalid request', message: 'The request could not be read' };
+const IDEMPOTENCY_CONFLICTS = [
+  { error: 'Conflict', message: 'This Idempotency-Key was already used with a different request' },
+  { error: 'Conflict', message: 'A request with this Idempotency-Key is still in progress' },
+];
+const BAD_IDEMPOTENCY_KEY = { error: 'Invalid request', message: 'Idempotency-Key must be 1 to 255 visible ASCII characters' };
+const RATE_LIMITED_MESSAGE = /^Rate limit of \d+ requests per minute exceeded; retry in \d+ s$/;
+const RATE_LIMIT_HEADERS = ['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'];
+/**
+ * Answers given before the key is admitted (authentication, the router's 405, the body parser's
+ * 413/415): they carry no rate-limit headers. Every other documented answer of an authenticated
+ * operation lists them.
+ */
+const BEFORE_ADMISSION = new Set(['401', '405', '413', '415']);
 
 const docPath = (route: RestRoute) => `/api/v1${route.path.replace(/:(\w+)/g, '{$1}')}`;
 const key = (method: string, path: string) => `${method.toUpperCase()} ${path}`;
@@ -78,6 +93,12 @@ function examplesOf(response: any): unknown[] {
   return [...(media.example !== undefined ? [media.example] : []), ...Object.values<any>(media.examples ?? {}).map((e) => deref(e).value)];
 }
 
+/** The names of the headers a response documents. */
+const headersOf = (response: any): string[] => Object.keys(deref(response)?.headers ?? {});
+
+/** Whether an operation needs an API key (its own `security`, else the document's). */
+const isAuthenticated = (op: any) => (op.security ?? doc.security).length > 0;
+
 /** Which query and body fields a route reads: its `variables` run against recording proxies. */
 function fieldsRead(route: RestRoute): { query: string[]; body: string[] } {
   const spy = (seen: Set<string>) =>
@@ -123,6 +144,42 @@ describe('docs/openapi.yaml: the document itself', () => {
       expect(declared, where).toEqual(templated);
       for (const p of parameters.filter((p) => p.in === 'path')) expect(p.required, `${where} ${p.name}`).toBe(true);
     }
+  });
+
+  it('defines the hardening components: Idempotency-Key, the rate-limit headers, 405 and 429', () => {
+    expect(deref(doc.components.parameters.IdempotencyKey)).toMatchObject({ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', minLength: 1, maxLength: 255 } });
+    for (const name of [...RATE_LIMIT_HEADERS, 'Retry-After']) expect(doc.components.headers[name]?.schema, name).toMatchObject({ type: 'integer' });
+    expect(doc.components.headers['Idempotent-Replayed'].schema).toMatchObject({ enum: ['true'] });
+    const tooMany = doc.components.responses.TooManyRequests;
+    expect(sorted(headersOf(tooMany))).toEqual(sorted([...RATE_LIMIT_HEADERS, 'Retry-After']));
+    expect(deref(tooMany.content['application/json'].schema)).toBe(doc.components.schemas.Error);
+    const [example] = examplesOf(tooMany) as { error: string; message: string }[];
+    expect(example.error).toBe('Too many requests');
+    expect(example.message).toMatch(RATE_LIMITED_MESSAGE);
+    expect(headersOf(doc.components.responses.MethodNotAllowed)).toEqual(['Allow']);
+  });
+
+  it("states the configured rate limit default, not that limiting is off", () => {
+    const limit = loadConfig({}).rateLimitPerMinute;
+    expect(limit).toBeGreaterThan(0);
+    expect(doc.info.description).toContain(`default **${limit}**`);
+    expect(doc.info.description).not.toMatch(/no limiter is configured|rate limit\w* is off by default|reserved for rate limiting/i);
+  });
+
+  it('documents 429 and the rate-limit headers on every authenticated operation, 405 on every one', () => {
+    const authenticated = operations().filter(({ op }) => isAuthenticated(op));
+    expect(authenticated.length).toBe(restRoutes.length);
+    for (const { path, method, op } of authenticated) {
+      const where = key(method, path);
+      expect(op.responses['429'], where).toEqual({ $ref: '#/components/responses/TooManyRequests' });
+      expect(op.responses['405'], where).toEqual({ $ref: '#/components/responses/MethodNotAllowed' });
+      for (const [code, response] of Object.entries<any>(op.responses)) {
+        if (BEFORE_ADMISSION.has(code)) continue;
+        const headers = deref(response).headers ?? {};
+        for (const name of RATE_LIMIT_HEADERS) expect(headers[name], `${where} ${code} ${name}`).toEqual({ $ref: `#/components/headers/${name}` });
+      }
+    }
+    for (const path of ['/healthz', '/readyz']) expect(doc.paths[path].get.responses['429'], path).toBeUndefined();
   });
 
   it('documents /healthz and /readyz without security', () => {
@@ -179,6 +236,22 @@ describe('docs/openapi.yaml matches the route table (src/http/routes.ts)', () =>
       expect(read.body).toEqual([]);
     }
     if (read.query.length) expect(codes).toContain('400');
+
+    // {id} routes: a path that is not percent-encoded UTF-8 is the router's 400.
+    if (route.path.includes(':id')) expect(examplesOf(op.responses['400'])).toContainEqual(UNDECODABLE_PATH);
+
+    // Idempotent routes: the Idempotency-Key header, the replay header on success, 400 and both 409s.
+    const idempotencyKey = (op.parameters ?? []).filter((p: any) => deref(p).in === 'header' && deref(p).name === 'Idempotency-Key');
+    const success = op.responses[String(successStatus(route))];
+    if (route.idempotent) {
+      expect(idempotencyKey).toEqual([{ $ref: '#/components/parameters/IdempotencyKey' }]);
+      expect(headersOf(success)).toContain('Idempotent-Replayed');
+      expect(examplesOf(op.responses['400'])).toContainEqual(BAD_IDEMPOTENCY_KEY);
+      expect(examplesOf(op.responses['409'])).toEqual(expect.arrayContaining(IDEMPOTENCY_CONFLICTS));
+    } else {
+      expect(idempotencyKey).toEqual([]);
+      expect(headersOf(success)).not.toContain('Idempotent-Replayed');
+    }
   });
 
   it("carries the contract's error bodies and examples", () => {
@@ -252,9 +325,19 @@ function shapeProblems(value: unknown, schemaNode: any, at = '$'): string[] {
 describe('docs/openapi.yaml describes the live server', () => {
   let s: TestServer;
   beforeAll(async () => {
-    s = await startServer();
+    s = await startServer({ env: { RATE_LIMIT_PER_MINUTE: '1000' } });
   });
   afterAll(() => s?.close());
+
+  /** The rate-limit headers of an admitted answer: all three, integers, within the limit. */
+  function expectRateLimitHeaders(headers: Headers, where: string) {
+    const [limit, remaining, reset] = RATE_LIMIT_HEADERS.map((name) => headers.get(name));
+    expect([limit, remaining, reset].every((v) => v !== null && /^\d+$/.test(v)), `${where}: ${limit} ${remaining} ${reset}`).toBe(true);
+    expect(Number(limit), where).toBe(1000);
+    expect(Number(remaining), where).toBeLessThan(1000);
+    expect(Number(reset), where).toBeGreaterThanOrEqual(1);
+    expect(Number(reset), where).toBeLessThanOrEqual(60);
+  }
 
   /** Calls the route, and checks the status and body against the doc's success response for it. */
   const exercised = new Set<string>();
@@ -266,6 +349,7 @@ describe('docs/openapi.yaml describes the live server', () => {
     const media = deref(op.responses[success]).content?.['application/json'];
     if (media) expect(shapeProblems(reply.body, media.schema), `${method} ${docPathname}`).toEqual([]);
     else expect(reply.text, `${method} ${docPathname}`).toBe('');
+    expectRateLimitHeaders(reply.headers, `${method} ${docPathname}`);
     exercised.add(key(method, docPathname));
     return reply.body;
   }
@@ -310,6 +394,55 @@ describe('docs/openapi.yaml describes the live server', () => {
     const missing = await s.request('GET', '/api/v1/sessions/sess_0000000000000000000000');
     expect(missing.status).toBe(404);
     expect(examplesOf(doc.paths['/api/v1/sessions/{id}'].get.responses['404'])).toEqual([missing.body]);
+  });
+
+  it('replays a POST /api/v1/sessions with the same Idempotency-Key, marked Idempotent-Replayed, and refuses another body', async () => {
+    const headers = { 'idempotency-key': `openapi-${Date.now()}` };
+    const first = await s.request('POST', '/api/v1/sessions', { body: { name: 'idempotent' }, headers });
+    expect(first.status, first.text).toBe(201);
+    expect(first.headers.get('idempotent-replayed')).toBeNull();
+    expectRateLimitHeaders(first.headers, 'first');
+    const again = await s.request('POST', '/api/v1/sessions', { body: { name: 'idempotent' }, headers });
+    expect(again.status, again.text).toBe(201);
+    expect(again.body).toEqual(first.body);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expectRateLimitHeaders(again.headers, 'replay');
+    const op = doc.paths['/api/v1/sessions'].post;
+    expect(headersOf(op.responses['201'])).toContain('Idempotent-Replayed');
+    const other = await s.request('POST', '/api/v1/sessions', { body: { name: 'another' }, headers });
+    expect(other.status, other.text).toBe(409);
+    expect(examplesOf(op.responses['409'])).toContainEqual(other.body);
+    const bad = await s.request('POST', '/api/v1/sessions', { body: { name: 'x' }, headers: { 'idempotency-key': 'a b' } });
+    expect(bad.status, bad.text).toBe(400);
+    expect(examplesOf(op.responses['400'])).toContainEqual(bad.body);
+  });
+
+  it('answers an undecodable {id} with the documented 400, another method with the documented 405 and Allow', async () => {
+    const undecodable = await s.request('GET', '/api/v1/sessions/%FF');
+    expect(undecodable.status).toBe(400);
+    expect(examplesOf(doc.paths['/api/v1/sessions/{id}'].get.responses['400'])).toContainEqual(undecodable.body);
+    const wrong = await s.request('PUT', '/api/v1/sessions');
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get('allow')).toBe('POST, GET');
+    expect(shapeProblems(wrong.body, doc.components.schemas.Error)).toEqual([]);
+    expect(wrong.body.error).toBe('Method not allowed');
+  });
+
+  it('answers 429 past the limit as documented: Error body, Retry-After and the rate-limit headers', async () => {
+    const limited = await startServer({ env: { RATE_LIMIT_PER_MINUTE: '1' } });
+    try {
+      // The first request spends the limit; a new minute can refill it once, so a few tries suffice.
+      let reply = await limited.request('GET', '/api/v1/sessions');
+      for (let i = 0; i < 3 && reply.status !== 429; i++) reply = await limited.request('GET', '/api/v1/sessions');
+      expect(reply.status, reply.text).toBe(429);
+      expect(shapeProblems(reply.body, doc.components.responses.TooManyRequests.content['application/json'].schema)).toEqual([]);
+      expect(reply.body.error).toBe('Too many requests');
+      expect(reply.body.message).toMatch(RATE_LIMITED_MESSAGE);
+      for (const name of [...headersOf(doc.components.responses.TooManyRequests)]) expect(reply.headers.get(name), name).toMatch(/^\d+$/);
+      expect(reply.headers.get('retry-after')).toBe(reply.headers.get('x-ratelimit-reset'));
+    } finally {
+      await limited.close();
+    }
   });
 
   it('answers /healthz and /readyz without a key, as documented', async () => {
