@@ -60,3 +60,9 @@ export function createContext(requestId: string, principal: Principal, services:
     },
   };
 }
+
+/** Hands children loaded together with their session to the loaders, so no second query runs. */
+export function primeSessionChildren(loaders: Loaders, found: { session: { id: string }; inboxes?: Inbox[]; waits?: Wait[] }): void {
+  if (found.inboxes) loaders.sessionInboxes.prime(found.session.id, found.inboxes);
+  if (found.waits) loaders.sessionWaits.prime(found.session.id, found.waits);
+}

@@ -23,6 +23,19 @@ export function effectiveInboxStatus(row: { status: string; expiresAt: Date }, n
   return row.status === 'active' && row.expiresAt <= now ? InboxStatus.expired : (row.status as InboxStatus);
 }
 
+/** The API's view of a row at `now` (expiry is read from the deadline, settled or not). */
+export function toInbox(row: InboxRow, now: Date): Inbox {
+  return {
+    id: row.id,
+    emailAddress: row.emailAddress,
+    status: effectiveInboxStatus(row, now),
+    sessionId: row.sessionId,
+    metadata: row.metadata as Record<string, unknown>,
+    createdAt: row.createdAt,
+    expiresAt: row.expiresAt,
+  };
+}
+
 /** Inboxes: temporary addresses, optionally inside a session, that accept mail until they expire. */
 export class InboxService {
   constructor(
@@ -36,15 +49,7 @@ export class InboxService {
   ) {}
 
   toInbox(row: InboxRow): Inbox {
-    return {
-      id: row.id,
-      emailAddress: row.emailAddress,
-      status: effectiveInboxStatus(row, this.clock()),
-      sessionId: row.sessionId,
-      metadata: row.metadata as Record<string, unknown>,
-      createdAt: row.createdAt,
-      expiresAt: row.expiresAt,
-    };
+    return toInbox(row, this.clock());
   }
 
   async create(ownerId: string, input: { sessionId?: string | null; ttlSeconds?: number | null; metadata?: unknown }): Promise<Inbox> {

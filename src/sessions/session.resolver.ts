@@ -1,5 +1,7 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import type { Context } from '../graphql/context';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { type Context, primeSessionChildren } from '../graphql/context';
+import { selects } from '../graphql/selection';
 import { TimelineEvent } from '../history/event.type';
 import { Replay } from '../history/replay.type';
 import { Inbox } from '../inboxes/inbox.type';
@@ -20,8 +22,11 @@ export class SessionResolver {
   }
 
   @Query(() => Session, { nullable: true, description: 'A session by id; NOT_FOUND when it does not exist or is not yours.' })
-  session(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<Session> {
-    return ctx.services.sessions.get(ctx.principal.ownerId, id);
+  async session(@Ctx() ctx: Context, @Arg('id', () => ID) id: string, @Info() info: GraphQLResolveInfo): Promise<Session> {
+    // The inboxes and waits asked for come in the same call and feed the loaders their resolvers use.
+    const found = await ctx.services.sessions.getWithChildren(ctx.principal.ownerId, id, { inboxes: selects(info, 'inboxes'), waits: selects(info, 'waits') });
+    primeSessionChildren(ctx.loaders, found);
+    return found.session;
   }
 
   @Mutation(() => Session)

@@ -7,8 +7,18 @@ import { pageArgs } from '../graphql/pagination';
 import type { HistoryService } from '../history/history.service';
 import type { Replay } from '../history/replay.type';
 import type { TimelineEvent } from '../history/event.type';
+import { toInbox } from '../inboxes/inbox.service';
+import type { Inbox } from '../inboxes/inbox.type';
+import { toWait } from '../waits/wait.service';
+import type { Wait } from '../waits/wait.type';
 import { bumpSessionCount, countSessions } from './session-counts';
 import { Session, SessionPage, SessionStatus } from './session.type';
+
+export interface SessionWithChildren {
+  session: Session;
+  inboxes?: Inbox[];
+  waits?: Wait[];
+}
 
 export const SESSION_NAME_MAX = 200;
 export const SESSION_METADATA_MAX_BYTES = 16 * 1024;
@@ -65,8 +75,27 @@ export class SessionService {
     return { data: rows.map(toSession), pagination: { limit, offset, total } };
   }
 
-  async get(ownerId: string, id: string): Promise<Session> {
-    return toSession(await this.findOwned(this.db.prisma, ownerId, id));
+  /**
+   * A session with the inboxes and/or waits a request is about to read, in one Prisma call (the
+   * GraphQL resolver primes its DataLoaders with them): by id, this is the hot path.
+   */
+  async getWithChildren(ownerId: string, id: string, want: { inboxes: boolean; waits: boolean }): Promise<SessionWithChildren> {
+    const row = isId('session', id)
+      ? await this.db.prisma.session.findUnique({
+          where: { id },
+          include: {
+            inboxes: want.inboxes ? { where: { deletedAt: null }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] } : false,
+            waits: want.waits ? { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] } : false,
+          },
+        })
+      : null;
+    if (!row || row.ownerId !== ownerId) throw new NotFoundError('Session');
+    const now = this.clock();
+    return {
+      session: toSession(row),
+      inboxes: want.inboxes ? row.inboxes.map((r) => toInbox(r, now)) : undefined,
+      waits: want.waits ? row.waits.map((r) => toWait(r, now)) : undefined,
+    };
   }
 
   /** Batch lookup for DataLoaders: rows in the order of `ids`, null where missing or not the owner's. */

@@ -32,6 +32,24 @@ export function announceEnded(notifier: Notifier, telemetry: WaitTelemetry, ids:
   telemetry.waitEnded(outcome, ids.length);
 }
 
+/** The API's view of a row at `now`: a pending wait past its deadline reads as timed out, settled or not. */
+export function toWait(row: WaitRow, now: Date): Wait {
+  const overdue = row.status === WaitStatus.pending && row.deadline <= now;
+  return {
+    id: row.id,
+    inboxId: row.inboxId,
+    sessionId: row.sessionId,
+    type: row.type as WaitType,
+    status: overdue ? WaitStatus.timed_out : (row.status as WaitStatus),
+    timeoutSeconds: row.timeoutSeconds,
+    filters: row.filters as StoredFilters,
+    result: (row.result as WaitResult | null) ?? null,
+    createdAt: row.createdAt,
+    deadline: row.deadline,
+    endedAt: overdue ? row.deadline : row.endedAt,
+  };
+}
+
 /** Waits: "the first matching message in inbox X, and what it says", with deadlines that are data. */
 export class WaitService {
   constructor(
@@ -45,20 +63,7 @@ export class WaitService {
   ) {}
 
   toWait(row: WaitRow): Wait {
-    const overdue = row.status === WaitStatus.pending && row.deadline <= this.clock();
-    return {
-      id: row.id,
-      inboxId: row.inboxId,
-      sessionId: row.sessionId,
-      type: row.type as WaitType,
-      status: overdue ? WaitStatus.timed_out : (row.status as WaitStatus),
-      timeoutSeconds: row.timeoutSeconds,
-      filters: row.filters as StoredFilters,
-      result: (row.result as WaitResult | null) ?? null,
-      createdAt: row.createdAt,
-      deadline: row.deadline,
-      endedAt: overdue ? row.deadline : row.endedAt,
-    };
+    return toWait(row, this.clock());
   }
 
   async create(ownerId: string, input: CreateWaitInput): Promise<Wait> {
