@@ -207,74 +207,7 @@ export function httpCall(base: string, method: string, path: string, opts: CallO
 // SMTP over a bare socket
 // ---------------------------------------------------------------------------------------------
 
-export interface SmtpReply {
-  code: number;
-  text: string;
-}
-
-/** A raw SMTP client: whole replies (multi-line included), and whether the server closed on us. */
-export class RawSmtp {
-  private buffer = '';
-  private lines: string[] = [];
-  private replies: SmtpReply[] = [];
-  private waiters: ((r: SmtpReply) => void)[] = [];
-  /** Every reply received, in order (also those nobody asked for, e.g. a 421 at shutdown). */
-  readonly transcript: SmtpReply[] = [];
-  closedAt: number | null = null;
-
-  private constructor(private readonly socket: Socket) {
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => this.onData(chunk));
-    socket.on('error', () => {});
-    socket.on('close', () => (this.closedAt = Date.now()));
-  }
-
-  static async open(port: number): Promise<{ smtp: RawSmtp; greeting: SmtpReply }> {
-    const socket = connect(port, '127.0.0.1');
-    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-    const smtp = new RawSmtp(socket);
-    return { smtp, greeting: await smtp.reply() };
-  }
-
-  private onData(chunk: string): void {
-    this.buffer += chunk;
-    let nl: number;
-    while ((nl = this.buffer.indexOf('\r\n')) >= 0) {
-      const line = this.buffer.slice(0, nl);
-      this.buffer = this.buffer.slice(nl + 2);
-      this.lines.push(line);
-      if (/^\d{3}(?: |$)/.test(line)) {
-        const reply = { code: Number(line.slice(0, 3)), text: this.lines.map((l) => l.slice(4)).join('\n') };
-        this.lines = [];
-        this.transcript.push(reply);
-        const waiter = this.waiters.shift();
-        if (waiter) waiter(reply);
-        else this.replies.push(reply);
-      }
-    }
-  }
-
-  reply(timeoutMs = 10_000): Promise<SmtpReply> {
-    const ready = this.replies.shift();
-    if (ready) return Promise.resolve(ready);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no SMTP reply within ${timeoutMs} ms`)), timeoutMs);
-      this.waiters.push((r) => {
-        clearTimeout(timer);
-        resolve(r);
-      });
-    });
-  }
-
-  async send(line: string): Promise<SmtpReply> {
-    this.socket.write(`${line}\r\n`);
-    return this.reply();
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-}
+export { RawSmtp, type SmtpReply } from '../support/raw-smtp';
 
 // ---------------------------------------------------------------------------------------------
 // Plain SQL on the gateway's database (either engine), behind the gateway's back

@@ -46,7 +46,7 @@ describe('SIGTERM under load', () => {
     // An SMTP client mid-conversation (greeted, EHLO done, idle).
     const { smtp, greeting } = await RawSmtp.open(smtpPort);
     expect(greeting.code).toBe(220);
-    expect((await smtp.send('EHLO client.test')).code).toBe(250);
+    expect((await smtp.command('EHLO client.test')).code).toBe(250);
 
     // Steady load: 8 loops creating sessions over keep-alive connections, each request sent with
     // Expect: 100-continue so we know whether the server had taken it when the stop began.
@@ -74,7 +74,7 @@ describe('SIGTERM under load', () => {
     await within(Promise.all(loops), 30_000, 'load loops');
     agent.destroy();
     const polled = await within(Promise.all(polls), 5_000, 'long-polls');
-    smtp.close();
+    smtp.destroy();
 
     // Exit: code 0, in time.
     expect(code, gw.output()).toBe(0);
