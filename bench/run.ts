@@ -201,7 +201,8 @@ async function validate(env: Env): Promise<void> {
   const rest = await expectStatus(200, env.gateway.url, env.key, 'GET', `/api/v1/sessions/${id}`);
   if (rest.inboxes?.length !== 1 || rest.waits?.length !== 1) throw new Error(`rich session without its inbox and wait: ${JSON.stringify(rest)}`);
   const { session } = await graphql(env.gateway.url, env.key, GET_SESSION_QUERY, { id });
-  const viaGraphql = { ...session, inboxes: session.inboxes.map((i: { id: string }) => i.id), waits: session.waits.map((w: { id: string }) => w.id) };
+  const { inboxIds, waitIds, ...fields } = session;
+  const viaGraphql = { ...fields, inboxes: inboxIds, waits: waitIds };
   if (!isDeepStrictEqual(rest, viaGraphql)) throw new Error(`GraphQL and REST disagree:\n${JSON.stringify(viaGraphql)}\n${JSON.stringify(rest)}`);
   if (env.reference) {
     const ref = await expectStatus(200, env.reference.url, env.key, 'GET', `/api/v1/sessions/${id}`);

@@ -38,7 +38,8 @@ export interface FlowScenario {
 
 export type Scenario = HttpScenario | FlowScenario;
 
-const SESSION_FIELDS = 'id name status createdAt updatedAt completedAt metadata inboxes { id } waits { id }';
+/** The fields REST's GET /api/v1/sessions/{id} returns, as its own operation asks for them (src/http/routes.ts). */
+const SESSION_FIELDS = 'id name status createdAt updatedAt completedAt metadata inboxIds waitIds';
 export const GET_SESSION_QUERY = `query GetSession($id: ID!) { session(id: $id) { ${SESSION_FIELDS} } }`;
 export const nestedQuery = (limit: number) =>
   `query Nested { sessions(limit: ${limit}) { data { id name status inboxes { id emailAddress status } waits { id status type } timeline { type timestamp } } pagination { total } } }`;

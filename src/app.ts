@@ -9,17 +9,16 @@ import { applyMigrations } from './db/migrate';
 import { bridgeNotifierOverPostgres } from './db/pg-notify';
 import { createApollo } from './graphql/apollo';
 import { createContext } from './graphql/context';
-import type { ErrorLogger } from './graphql/errors';
+import { type ErrorLogger, markRequest } from './graphql/errors';
 import { getSchema } from './graphql/schema';
-import { accessLog } from './http/access-log';
-import { cors } from './http/cors';
 import { httpErrorHandler, sendError } from './http/errors';
 import { ideRouter } from './http/ide';
+import { jsonBody } from './http/json-body';
 import { Metrics } from './http/metrics';
-import { requestId } from './http/request-context';
 import { requestSignal } from './http/request-signal';
 import { restRouter } from './http/rest-adapter';
 import { restRoutes } from './http/routes';
+import { requestFrame } from './http/request-frame';
 import { securityHeaders } from './http/security';
 import { createLogger, type Logger } from './logger';
 import { IdempotencyStore } from './protection/idempotency';
@@ -52,7 +51,7 @@ export interface App {
   close(): Promise<void>;
 }
 
-const BODY_LIMIT = '1mb';
+const BODY_LIMIT = 1024 * 1024;
 
 /** Builds the whole service (migrated database, services, GraphQL, REST) without listening. */
 export async function createApp(config: Config, deps: AppDeps = {}): Promise<App> {
@@ -79,8 +78,48 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
 
   const app = express();
   app.disable('x-powered-by');
+  // API answers change with every write; an ETag (a sha1 of every body) would buy clients nothing.
+  app.set('etag', false);
   app.set('query parser', 'simple');
-  app.use(requestId, accessLog(logger), metrics.middleware(), securityHeaders(), cors(config.corsOrigins));
+  // Few layers, busiest first: Express tries each layer in turn for every request.
+  app.use(requestFrame({ logger, metrics, securityHeaders: securityHeaders(), corsOrigins: config.corsOrigins }));
+  app.use(
+    '/api/v1',
+    restRouter({
+      schema,
+      services,
+      routes: restRoutes,
+      logError,
+      shutdown: shutdown.signal,
+      bodyLimit: BODY_LIMIT,
+      rawBodyLimit: config.maxMessageBytes,
+      admit,
+      idempotency,
+    }),
+  );
+  app.use(ideRouter({ endpoint: '/graphql' }));
+  app.use(
+    '/graphql',
+    (req, res, next) => {
+      // Exactly /graphql: other paths below it are not the endpoint (the IDE serves its own files).
+      if (req.path !== '/') return sendError(res, 404, 'Not found', 'Route not found');
+      res.locals.route = '/graphql';
+      next();
+    },
+    jsonBody(BODY_LIMIT),
+    expressMiddleware(apollo, {
+      context: async ({ req, res }) => {
+        const requestId = String(res.locals.requestId);
+        try {
+          return createContext(requestId, await admit(req, res), services, () => requestSignal(res, shutdown.signal));
+        } catch (err) {
+          // Apollo formats this without a context: the mark carries the request id to the error's log line.
+          markRequest(err, requestId);
+          throw err;
+        }
+      },
+    }),
+  );
   app.get('/healthz', (_req, res) => {
     res.locals.route = '/healthz';
     res.json({ status: 'ok' });
@@ -99,33 +138,6 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     res.locals.route = '/metrics';
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
-  app.use(ideRouter({ endpoint: '/graphql' }));
-  app.use(express.json({ limit: BODY_LIMIT }));
-  app.use(
-    '/graphql',
-    (req, res, next) => {
-      // Exactly /graphql: other paths below it are not the endpoint (the IDE serves its own files).
-      if (req.path !== '/') return sendError(res, 404, 'Not found', 'Route not found');
-      res.locals.route = '/graphql';
-      next();
-    },
-    expressMiddleware(apollo, {
-      context: async ({ req, res }) => createContext(String(res.locals.requestId), await admit(req, res), services, () => requestSignal(res, shutdown.signal)),
-    }),
-  );
-  app.use(
-    '/api/v1',
-    restRouter({
-      schema,
-      services,
-      routes: restRoutes,
-      logError,
-      shutdown: shutdown.signal,
-      rawBodyLimit: config.maxMessageBytes,
-      admit,
-      idempotency,
-    }),
-  );
   app.use((_req, res) => sendError(res, 404, 'Not found', 'Route not found'));
   app.use(httpErrorHandler(logger));
 

@@ -1,10 +1,9 @@
-import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { GraphQLSchema } from 'graphql';
-import { currentRequestId } from '../http/request-context';
 import type { Context } from './context';
-import { type ErrorLogger, maskError } from './errors';
+import { type ErrorLogger, markRequest, maskError } from './errors';
 
 /**
  * Limits that keep one request from costing the server too much (depth, aliases, directives, tokens,
@@ -35,7 +34,25 @@ export function createApollo(schema: GraphQLSchema, opts: { introspection: boole
     csrfPrevention: true,
     includeStacktraceInErrorResponses: false,
     validationRules: armor.validationRules,
-    formatError: (formatted, error) => maskError(formatted, error, opts.logError, currentRequestId()),
-    plugins: [...armor.plugins, ApolloServerPluginLandingPageDisabled()],
+    formatError: (formatted, error) => maskError(formatted, error, opts.logError),
+    plugins: [
+      ...armor.plugins,
+      ApolloServerPluginLandingPageDisabled(),
+      // Apollo's default cache-control plugin hooks every field of every response to compute a
+      // Cache-Control header; our data is per key and changes with every write, so there is nothing to cache.
+      ApolloServerPluginCacheControlDisabled(),
+      markErrorsWithRequestId,
+    ],
   });
 }
+
+/** formatError sees no context: the errors it is handed are marked with their request id just before. */
+const markErrorsWithRequestId: ApolloServerPlugin<Context> = {
+  async requestDidStart({ contextValue }) {
+    return {
+      async didEncounterErrors({ errors }) {
+        for (const error of errors) markRequest(error, contextValue.requestId);
+      },
+    };
+  },
+};

@@ -5,11 +5,14 @@ import type { Inbox } from '../inboxes/inbox.type';
 import type { Message } from '../messages/message.type';
 import type { Wait } from '../waits/wait.type';
 import type { Services } from '../services';
+import type { SessionWithChildren } from '../sessions/session.service';
 
 /** Per-request batching: a page of 50 sessions loads all their inboxes in one query, not 50. */
 export interface Loaders {
   sessionInboxes: DataLoader<string, Inbox[]>;
+  sessionInboxIds: DataLoader<string, string[]>;
   sessionWaits: DataLoader<string, Wait[]>;
+  sessionWaitIds: DataLoader<string, string[]>;
   sessionTimeline: DataLoader<string, TimelineEvent[]>;
   inboxMessages: DataLoader<string, Message[]>;
   inboxWaits: DataLoader<string, Wait[]>;
@@ -24,45 +27,78 @@ export interface Context {
   readonly signal?: AbortSignal;
 }
 
-type Batches = { [K in keyof Loaders]: (services: Services) => (ids: readonly string[]) => Promise<unknown[]> };
-
-const BATCHES: Batches = {
-  sessionInboxes: (s) => (ids) => s.inboxes.bySessions(ids),
-  sessionWaits: (s) => (ids) => s.waits.bySessions(ids),
-  sessionTimeline: (s) => (ids) => s.history.timelines(ids),
-  inboxMessages: (s) => (ids) => s.messages.byInboxes(ids),
-  inboxWaits: (s) => (ids) => s.waits.byInboxes(ids),
-};
-
 /** Each loader is made when a resolver first asks for it: most requests need one or two, or none. */
-export function createLoaders(services: Services): Loaders {
-  const made: Partial<Loaders> = {};
-  const loaders = {} as Loaders;
-  for (const name of Object.keys(BATCHES) as (keyof Loaders)[]) {
-    Object.defineProperty(loaders, name, {
-      get: () => (made[name] ??= new DataLoader(BATCHES[name](services)) as never),
-      enumerable: true,
-    });
+class LazyLoaders implements Loaders {
+  private inboxesOfSessions?: Loaders['sessionInboxes'];
+  private inboxIdsOfSessions?: Loaders['sessionInboxIds'];
+  private waitsOfSessions?: Loaders['sessionWaits'];
+  private waitIdsOfSessions?: Loaders['sessionWaitIds'];
+  private timelinesOfSessions?: Loaders['sessionTimeline'];
+  private messagesOfInboxes?: Loaders['inboxMessages'];
+  private waitsOfInboxes?: Loaders['inboxWaits'];
+
+  constructor(private readonly services: Services) {}
+
+  get sessionInboxes(): Loaders['sessionInboxes'] {
+    return (this.inboxesOfSessions ??= new DataLoader((ids) => this.services.inboxes.bySessions(ids)));
   }
-  return loaders;
+
+  get sessionInboxIds(): Loaders['sessionInboxIds'] {
+    return (this.inboxIdsOfSessions ??= new DataLoader((ids) => this.services.inboxes.idsBySessions(ids)));
+  }
+
+  get sessionWaitIds(): Loaders['sessionWaitIds'] {
+    return (this.waitIdsOfSessions ??= new DataLoader((ids) => this.services.waits.idsBySessions(ids)));
+  }
+
+  get sessionWaits(): Loaders['sessionWaits'] {
+    return (this.waitsOfSessions ??= new DataLoader((ids) => this.services.waits.bySessions(ids)));
+  }
+
+  get sessionTimeline(): Loaders['sessionTimeline'] {
+    return (this.timelinesOfSessions ??= new DataLoader((ids) => this.services.history.timelines(ids)));
+  }
+
+  get inboxMessages(): Loaders['inboxMessages'] {
+    return (this.messagesOfInboxes ??= new DataLoader((ids) => this.services.messages.byInboxes(ids)));
+  }
+
+  get inboxWaits(): Loaders['inboxWaits'] {
+    return (this.waitsOfInboxes ??= new DataLoader((ids) => this.services.waits.byInboxes(ids)));
+  }
 }
 
-/** `signal` is built on first use (only long-polls look at it). */
+/**
+ * `signal` is built on first use (only long-polls look at it). It is a getter on the prototype, not on
+ * the object: Apollo copies the context's own properties per request, which would call an own getter.
+ */
+class RequestContext implements Context {
+  readonly loaders: Loaders;
+  private madeSignal?: AbortSignal;
+
+  constructor(
+    readonly requestId: string,
+    readonly principal: Principal,
+    readonly services: Services,
+    private readonly makeSignal?: () => AbortSignal,
+  ) {
+    this.loaders = new LazyLoaders(services);
+  }
+
+  get signal(): AbortSignal | undefined {
+    return this.makeSignal ? (this.madeSignal ??= this.makeSignal()) : undefined;
+  }
+}
+
 export function createContext(requestId: string, principal: Principal, services: Services, signal?: () => AbortSignal): Context {
-  let made: AbortSignal | undefined;
-  return {
-    requestId,
-    principal,
-    services,
-    loaders: createLoaders(services),
-    get signal() {
-      return signal ? (made ??= signal()) : undefined;
-    },
-  };
+  return new RequestContext(requestId, principal, services, signal);
 }
 
 /** Hands children loaded together with their session to the loaders, so no second query runs. */
-export function primeSessionChildren(loaders: Loaders, found: { session: { id: string }; inboxes?: Inbox[]; waits?: Wait[] }): void {
-  if (found.inboxes) loaders.sessionInboxes.prime(found.session.id, found.inboxes);
-  if (found.waits) loaders.sessionWaits.prime(found.session.id, found.waits);
+export function primeSessionChildren(loaders: Loaders, found: SessionWithChildren): void {
+  const id = found.session.id;
+  if (found.inboxes) loaders.sessionInboxes.prime(id, found.inboxes);
+  if (found.inboxIds) loaders.sessionInboxIds.prime(id, found.inboxIds);
+  if (found.waits) loaders.sessionWaits.prime(id, found.waits);
+  if (found.waitIds) loaders.sessionWaitIds.prime(id, found.waitIds);
 }

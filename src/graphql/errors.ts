@@ -52,6 +52,19 @@ export class RateLimitedError extends AppError {
 
 export type ErrorLogger = (err: unknown, requestId: string | undefined) => void;
 
+const requestOfError = new WeakMap<object, string>();
+
+/**
+ * Marks an error with the request it happened in, for maskError's log line and masked answer where the
+ * request id is not at hand (Apollo's formatError). Request ids travel explicitly: an AsyncLocalStorage
+ * would turn on Node 20's promise hooks, a cost on every promise of every request.
+ */
+export function markRequest(err: unknown, requestId: string): void {
+  if (typeof err === 'object' && err !== null) requestOfError.set(err, requestId);
+}
+
+const markedRequest = (err: unknown): string | undefined => (typeof err === 'object' && err !== null ? requestOfError.get(err) : undefined);
+
 /**
  * The choke point every error passes before a client sees it (Apollo's formatError and the REST
  * adapter both call this). Our own errors and GraphQL's request errors (parse, validation, variable
@@ -65,6 +78,7 @@ export function maskError(
   requestId?: string,
 ): GraphQLFormattedError {
   const cause = original instanceof GraphQLError ? (original.originalError ?? original) : original;
+  requestId ??= markedRequest(original) ?? markedRequest(cause);
   if (cause instanceof AppError) {
     const { http: _http, ...extensions } = cause.extensions as Record<string, unknown>;
     return { message: cause.message, locations: formatted.locations, path: formatted.path, extensions };

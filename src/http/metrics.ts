@@ -1,4 +1,3 @@
-import type { RequestHandler } from 'express';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Database } from '../db/client';
 
@@ -37,20 +36,20 @@ export class Metrics {
     this.smtp.inc({ result });
   }
 
-  /**
-   * Counts and times every request by its route pattern — set by whoever handles it in
-   * `res.locals.route`; never the raw path, whose ids would make a label per request.
-   */
-  middleware(): RequestHandler {
-    return (req, res, next) => {
-      const started = process.hrtime.bigint();
-      res.once('finish', () => {
-        const route = typeof res.locals.route === 'string' ? res.locals.route : 'other';
-        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-        this.requests.inc({ method: req.method, route, status: String(res.statusCode) });
-        this.latency.observe({ method: req.method, route }, seconds);
-      });
-      next();
-    };
+  /** Label sets are few (method × route × status); their children are looked up once, not hashed per request. */
+  private readonly children = new Map<string, { count: () => void; time: (seconds: number) => void }>();
+
+  /** Counts and times one finished request, by its route pattern. */
+  request(method: string, route: string, status: number, seconds: number): void {
+    const key = `${method} ${route} ${status}`;
+    let child = this.children.get(key);
+    if (!child) {
+      const counter = this.requests.labels(method, route, String(status));
+      const histogram = this.latency.labels(method, route);
+      child = { count: () => counter.inc(), time: (s) => histogram.observe(s) };
+      this.children.set(key, child);
+    }
+    child.count();
+    child.time(seconds);
   }
 }

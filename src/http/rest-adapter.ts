@@ -1,4 +1,4 @@
-import express, { type Request, type Response, type Router } from 'express';
+import express, { type Request, type RequestHandler, type Response } from 'express';
 import {
   type DocumentNode,
   type ExecutionResult,
@@ -18,7 +18,9 @@ import type { Services } from '../services';
 import { IDEMPOTENCY_KEY_PATTERN, type IdempotencyStore, requestHash } from '../protection/idempotency';
 import { sendError } from './errors';
 import { describeVariableErrors } from './input-errors';
+import { jsonBody } from './json-body';
 import { requestSignal } from './request-signal';
+import { type RouteMatch, RouteTable } from './route-table';
 
 /** What a REST route is: which operation it runs, how its variables are built, how the result is shaped. */
 export interface RestRoute {
@@ -65,6 +67,8 @@ interface RestOptions {
   logError: ErrorLogger;
   /** Aborted at shutdown: in-flight long-polls answer early. */
   shutdown: AbortSignal;
+  /** Byte limit for JSON bodies. */
+  bodyLimit: number;
   /** Byte limit for rawBodyTypes bodies. */
   rawBodyLimit: number;
   /** Authentication and rate limiting, shared with /graphql. */
@@ -73,6 +77,8 @@ interface RestOptions {
 }
 
 interface PreparedRoute extends RestRoute {
+  /** The route as declared. */
+  source: RestRoute;
   document: DocumentNode;
   definitions: readonly VariableDefinitionNode[];
   /** Top-level variables of scalar type Int/Float/Boolean: query-string text is converted for them. */
@@ -83,16 +89,32 @@ interface PreparedRoute extends RestRoute {
  * Serves REST routes by executing pre-parsed GraphQL operations against the same schema and context
  * as /graphql. It owns only HTTP shape; every rule (auth, validation, tenancy) runs in the resolvers.
  */
-export function restRouter(opts: RestOptions): Router {
-  const router = express.Router();
-  for (const route of opts.routes.map((r) => prepare(opts.schema, r))) {
-    const handler = (req: Request, res: Response) => handle(opts, route, req, res);
-    const method = route.method === 'GET' ? 'get' : route.method === 'POST' ? 'post' : 'delete';
-    if (route.rawBodyTypes) router[method](route.path, express.text({ type: route.rawBodyTypes, limit: opts.rawBodyLimit }));
-    router[method](route.path, handler);
-  }
-  allowOnlyKnownMethods(router, opts.routes);
-  return router;
+export function restRouter(opts: RestOptions): RequestHandler {
+  const table = new RouteTable(opts.routes.map((r) => prepare(opts.schema, r)));
+  const json = jsonBody(opts.bodyLimit);
+  const rawParsers = new Map(opts.routes.filter((r) => r.rawBodyTypes).map((r) => [r, express.text({ type: r.rawBodyTypes, limit: opts.rawBodyLimit })]));
+  return (req, res, next) => {
+    let found: RouteMatch<PreparedRoute>;
+    try {
+      found = table.match(req.method, req.path);
+    } catch {
+      // As Express: a path parameter that is not valid percent-encoding is a bad request.
+      return next(Object.assign(new Error('Failed to decode a path parameter'), { status: 400 }));
+    }
+    if (found.kind === 'none') return next();
+    if (found.kind === 'method-not-allowed') {
+      res.setHeader('Allow', found.allow.join(', '));
+      return sendError(res, 405, 'Method not allowed', `Use ${found.allow.join(' or ')} for this route`);
+    }
+    const { route, params } = found;
+    req.params = params;
+    json(req, res, (err?: unknown) => {
+      if (err) return next(err);
+      const raw = rawParsers.get(route.source);
+      if (!raw) return void handle(opts, route, req, res);
+      raw(req, res, (rawErr?: unknown) => (rawErr ? next(rawErr) : void handle(opts, route, req, res)));
+    });
+  };
 }
 
 function prepare(schema: GraphQLSchema, route: RestRoute): PreparedRoute {
@@ -106,7 +128,7 @@ function prepare(schema: GraphQLSchema, route: RestRoute): PreparedRoute {
     const named = getNamedType(typeFromAST(schema, def.type)!).name;
     if (named === 'Int' || named === 'Float' || named === 'Boolean') numericVariables.set(def.variable.name.value, named);
   }
-  return { ...route, document, definitions, numericVariables };
+  return { ...route, source: route, document, definitions, numericVariables };
 }
 
 /** What a route answers: a status and a JSON body (none for 204). */
@@ -233,16 +255,4 @@ function fromText(route: PreparedRoute, raw: Record<string, unknown>): Record<st
 
 function hasBody(req: Request): boolean {
   return Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
-}
-
-/** A known path with another method answers 405 with Allow, rather than a misleading 404. */
-function allowOnlyKnownMethods(router: Router, routes: RestRoute[]): void {
-  const methodsByPath = new Map<string, string[]>();
-  for (const r of routes) methodsByPath.set(r.path, [...(methodsByPath.get(r.path) ?? []), r.method]);
-  for (const [path, methods] of methodsByPath) {
-    router.all(path, (_req, res) => {
-      res.setHeader('Allow', methods.join(', '));
-      sendError(res, 405, 'Method not allowed', `Use ${methods.join(' or ')} for this route`);
-    });
-  }
 }

@@ -4,10 +4,9 @@ import type { RestRoute } from './rest-adapter';
  * The documented REST routes, one row each: the GraphQL operation it runs, where its variables come
  * from, and how `data` becomes the contract's body. Adding a route means adding a row.
  */
-const SESSION_FIELDS = 'id name status createdAt updatedAt completedAt metadata inboxes { id } waits { id }';
+const SESSION_FIELDS = 'id name status createdAt updatedAt completedAt metadata inboxIds waitIds';
 
-type Ids = { id: string }[];
-const sessionBody = (s: Record<string, unknown> & { inboxes: Ids; waits: Ids }) => ({
+const sessionBody = (s: Record<string, unknown> & { inboxIds: string[]; waitIds: string[] }) => ({
   id: s.id,
   name: s.name,
   status: s.status,
@@ -15,8 +14,8 @@ const sessionBody = (s: Record<string, unknown> & { inboxes: Ids; waits: Ids }) 
   updatedAt: s.updatedAt,
   completedAt: s.completedAt,
   metadata: s.metadata,
-  inboxes: s.inboxes.map((i) => i.id),
-  waits: s.waits.map((w) => w.id),
+  inboxes: s.inboxIds,
+  waits: s.waitIds,
 });
 
 export const sessionRoutes: RestRoute[] = [

@@ -174,4 +174,14 @@ export class InboxService {
     });
     return groupBy(sessionIds, rows.map((r) => this.toInbox(r)), (i) => i.sessionId!);
   }
+
+  /** Only the ids, in the same order as bySessions: what REST's session body lists. */
+  async idsBySessions(sessionIds: readonly string[]): Promise<string[][]> {
+    const rows = await this.db.prisma.inbox.findMany({
+      where: { sessionId: { in: [...sessionIds] }, deletedAt: null },
+      select: { id: true, sessionId: true },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    });
+    return groupBy(sessionIds, rows, (r) => r.sessionId!).map((group) => group.map((r) => r.id));
+  }
 }

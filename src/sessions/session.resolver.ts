@@ -24,7 +24,10 @@ export class SessionResolver {
   @Query(() => Session, { nullable: true, description: 'A session by id; NOT_FOUND when it does not exist or is not yours.' })
   async session(@Ctx() ctx: Context, @Arg('id', () => ID) id: string, @Info() info: GraphQLResolveInfo): Promise<Session> {
     // The inboxes and waits asked for come in the same call and feed the loaders their resolvers use.
-    const found = await ctx.services.sessions.getWithChildren(ctx.principal.ownerId, id, { inboxes: selects(info, 'inboxes'), waits: selects(info, 'waits') });
+    const found = await ctx.services.sessions.getWithChildren(ctx.principal.ownerId, id, {
+      inboxes: selects(info, 'inboxes') ? 'rows' : selects(info, 'inboxIds') && 'ids',
+      waits: selects(info, 'waits') ? 'rows' : selects(info, 'waitIds') && 'ids',
+    });
     primeSessionChildren(ctx.loaders, found);
     return found.session;
   }
@@ -58,9 +61,19 @@ export class SessionResolver {
     return ctx.loaders.sessionInboxes.load(session.id);
   }
 
+  @FieldResolver(() => [ID], { description: "The ids of `inboxes`, in the same order: all REST's session body lists." })
+  inboxIds(@Root() session: Session, @Ctx() ctx: Context): Promise<string[]> {
+    return ctx.loaders.sessionInboxIds.load(session.id);
+  }
+
   @FieldResolver(() => [Wait])
   waits(@Root() session: Session, @Ctx() ctx: Context): Promise<Wait[]> {
     return ctx.loaders.sessionWaits.load(session.id);
+  }
+
+  @FieldResolver(() => [ID], { description: "The ids of `waits`, in the same order: all REST's session body lists." })
+  waitIds(@Root() session: Session, @Ctx() ctx: Context): Promise<string[]> {
+    return ctx.loaders.sessionWaitIds.load(session.id);
   }
 
   @FieldResolver(() => [TimelineEvent], { description: 'Every event of the session, in the order it happened.' })

@@ -14,10 +14,15 @@ import type { Wait } from '../waits/wait.type';
 import { bumpSessionCount, countSessions } from './session-counts';
 import { Session, SessionPage, SessionStatus } from './session.type';
 
+/** How much of a session's inboxes or waits to read along with it. */
+export type ChildRead = 'rows' | 'ids' | false;
+
 export interface SessionWithChildren {
   session: Session;
   inboxes?: Inbox[];
+  inboxIds?: string[];
   waits?: Wait[];
+  waitIds?: string[];
 }
 
 export const SESSION_NAME_MAX = 200;
@@ -77,15 +82,18 @@ export class SessionService {
 
   /**
    * A session with the inboxes and/or waits a request is about to read, in one Prisma call (the
-   * GraphQL resolver primes its DataLoaders with them): by id, this is the hot path.
+   * GraphQL resolver primes its DataLoaders with them): by id, this is the hot path. `'ids'` reads only
+   * the children's ids (what REST's session body lists); `'rows'` reads them whole.
    */
-  async getWithChildren(ownerId: string, id: string, want: { inboxes: boolean; waits: boolean }): Promise<SessionWithChildren> {
+  async getWithChildren(ownerId: string, id: string, want: { inboxes: ChildRead; waits: ChildRead }): Promise<SessionWithChildren> {
+    const childrenInOrder = { orderBy: [{ createdAt: 'asc' as const }, { id: 'asc' as const }] };
+    const idsOnly = { select: { id: true } };
     const row = isId('session', id)
       ? await this.db.prisma.session.findUnique({
           where: { id },
           include: {
-            inboxes: want.inboxes ? { where: { deletedAt: null }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] } : false,
-            waits: want.waits ? { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] } : false,
+            inboxes: want.inboxes && { where: { deletedAt: null }, ...childrenInOrder, ...(want.inboxes === 'ids' ? idsOnly : {}) },
+            waits: want.waits && { ...childrenInOrder, ...(want.waits === 'ids' ? idsOnly : {}) },
           },
         })
       : null;
@@ -93,8 +101,10 @@ export class SessionService {
     const now = this.clock();
     return {
       session: toSession(row),
-      inboxes: want.inboxes ? row.inboxes.map((r) => toInbox(r, now)) : undefined,
-      waits: want.waits ? row.waits.map((r) => toWait(r, now)) : undefined,
+      inboxes: want.inboxes === 'rows' ? row.inboxes.map((r) => toInbox(r, now)) : undefined,
+      inboxIds: want.inboxes ? row.inboxes.map((r) => r.id) : undefined,
+      waits: want.waits === 'rows' ? row.waits.map((r) => toWait(r, now)) : undefined,
+      waitIds: want.waits ? row.waits.map((r) => r.id) : undefined,
     };
   }
 

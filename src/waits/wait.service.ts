@@ -214,6 +214,16 @@ export class WaitService {
     return groupBy(sessionIds, rows.map((r) => this.toWait(r)), (w) => w.sessionId!);
   }
 
+  /** Only the ids, in the same order as bySessions: what REST's session body lists. */
+  async idsBySessions(sessionIds: readonly string[]): Promise<string[][]> {
+    const rows = await this.db.prisma.wait.findMany({
+      where: { sessionId: { in: [...sessionIds] } },
+      select: { id: true, sessionId: true },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    });
+    return groupBy(sessionIds, rows, (r) => r.sessionId!).map((group) => group.map((r) => r.id));
+  }
+
   async byInboxes(inboxIds: readonly string[]): Promise<Wait[][]> {
     const rows = await this.db.prisma.wait.findMany({ where: { inboxId: { in: [...inboxIds] } }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
     return groupBy(inboxIds, rows.map((r) => this.toWait(r)), (w) => w.inboxId);
