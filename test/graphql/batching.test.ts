@@ -87,6 +87,38 @@ describe('nested GraphQL reads are batched (no N+1)', () => {
     expect(fifty.count).toBe(five.count);
   });
 
+  it('sessions → inboxIds / waitIds (what REST lists): a fixed number of statements for 5 and 50 sessions', async () => {
+    const q = (limit: number) => `{ sessions(limit: ${limit}) { data { id inboxIds waitIds } } }`;
+    const five = await statementsFor(q(5));
+    const fifty = await statementsFor(q(50));
+
+    // The same ids, in the same order, as the children lists give.
+    const reference = await statementsFor('{ sessions(limit: 50) { data { id inboxes { id } waits { id } } } }');
+    expect(fifty.data.sessions.data).toEqual(
+      reference.data.sessions.data.map((d: any) => ({ id: d.id, inboxIds: d.inboxes.map((i: any) => i.id), waitIds: d.waits.map((w: any) => w.id) })),
+    );
+    for (const d of fifty.data.sessions.data) {
+      const expected = seeded.get(d.id)!;
+      expect(d.inboxIds).toHaveLength(expected.inboxes.size);
+      expect(d.waitIds).toHaveLength(expected.waits);
+    }
+    expect(fifty.data.sessions.data).toHaveLength(50);
+
+    // list + count, one query for the inbox ids, one for the wait ids.
+    expect(five.count).toBeGreaterThan(0);
+    expect(five.count).toBeLessThanOrEqual(4);
+    expect(fifty.count).toBe(five.count);
+  });
+
+  it('session(id) { inboxIds waitIds } costs no more than session(id) { inboxes { id } waits { id } }', async () => {
+    const [id] = seeded.keys();
+    const idsOnly = await statementsFor(`{ session(id: "${id}") { inboxIds waitIds } }`);
+    const rows = await statementsFor(`{ session(id: "${id}") { inboxes { id } waits { id } } }`);
+    expect(idsOnly.data.session).toEqual({ inboxIds: rows.data.session.inboxes.map((i: any) => i.id), waitIds: rows.data.session.waits.map((w: any) => w.id) });
+    expect(idsOnly.count).toBeGreaterThan(0);
+    expect(idsOnly.count).toBeLessThanOrEqual(rows.count);
+  });
+
   it('the top-level inboxes list is batched the same way', async () => {
     const q = (limit: number) => `{ inboxes(limit: ${limit}) { data { id messages { id } waits { id } } } }`;
     const three = await statementsFor(q(3));
