@@ -1,6 +1,5 @@
 import 'reflect-metadata';
-import { expressMiddleware } from '@as-integrations/express5';
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import { createAdmit } from './auth/admit';
 import { type Clock, systemClock } from './common/clock';
 import type { Config } from './config';
@@ -8,7 +7,8 @@ import { createDatabase, type Database } from './db/client';
 import { applyMigrations } from './db/migrate';
 import { bridgeNotifierOverPostgres } from './db/pg-notify';
 import { createApollo } from './graphql/apollo';
-import { createContext } from './graphql/context';
+import { type Context, createContext } from './graphql/context';
+import { graphqlEndpoint } from './graphql/endpoint';
 import { type ErrorLogger, markRequest } from './graphql/errors';
 import { getSchema } from './graphql/schema';
 import { httpErrorHandler, sendError } from './http/errors';
@@ -97,28 +97,32 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       idempotency,
     }),
   );
+  const graphql = graphqlEndpoint(apollo, async ({ req, res }): Promise<Context> => {
+    const requestId = String(res.locals.requestId);
+    try {
+      return createContext(requestId, await admit(req, res), services, () => requestSignal(res, shutdown.signal));
+    } catch (err) {
+      // Apollo formats this without a context: the mark carries the request id to the error's log line.
+      markRequest(err, requestId);
+      throw err;
+    }
+  });
+  const graphqlRoute: RequestHandler = (_req, res, next) => {
+    res.locals.route = '/graphql';
+    next();
+  };
+  // POST, the busy method, is matched before the IDE's routes; GET also serves the IDE page to browsers.
+  app.post('/graphql', graphqlRoute, jsonBody(BODY_LIMIT), graphql);
   app.use(ideRouter({ endpoint: '/graphql' }));
   app.use(
     '/graphql',
     (req, res, next) => {
       // Exactly /graphql: other paths below it are not the endpoint (the IDE serves its own files).
       if (req.path !== '/') return sendError(res, 404, 'Not found', 'Route not found');
-      res.locals.route = '/graphql';
-      next();
+      graphqlRoute(req, res, next);
     },
     jsonBody(BODY_LIMIT),
-    expressMiddleware(apollo, {
-      context: async ({ req, res }) => {
-        const requestId = String(res.locals.requestId);
-        try {
-          return createContext(requestId, await admit(req, res), services, () => requestSignal(res, shutdown.signal));
-        } catch (err) {
-          // Apollo formats this without a context: the mark carries the request id to the error's log line.
-          markRequest(err, requestId);
-          throw err;
-        }
-      },
-    }),
+    graphql,
   );
   app.get('/healthz', (_req, res) => {
     res.locals.route = '/healthz';

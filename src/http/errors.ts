@@ -16,7 +16,8 @@ export function httpErrorHandler(log: Logger): ErrorRequestHandler {
     if (res.headersSent) return;
     const { status, title, message } = describe(err);
     if (status >= 500) log.error({ err }, 'unhandled error');
-    if (req.path === '/graphql') {
+    // The GraphQL endpoint marks its route before reading the body (also for /graphql/ and /GRAPHQL).
+    if (res.locals.route === '/graphql') {
       res.status(status).json({ errors: [{ message, extensions: { code: status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } }] });
       return;
     }

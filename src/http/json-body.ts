@@ -1,8 +1,28 @@
-import express, { type RequestHandler } from 'express';
+import express, { type Request, type RequestHandler } from 'express';
 
 /** The errors below carry body-parser's `type`s, so httpErrorHandler answers them exactly as its own. */
 function readError(status: number, type: string, message: string): Error & { status: number; type: string } {
   return Object.assign(new Error(message), { status, type });
+}
+
+/** Sets req.body from the whole body, or returns the error to pass on. */
+function parsed(req: Request, body: Buffer): Error | undefined {
+  const text = body.toString('utf8');
+  // As body-parser: a byte-order mark is dropped, and only an object or an array is JSON here ("strict").
+  const json = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  if (json.length === 0) {
+    // A body of only a byte-order mark is an empty body, which body-parser reads as {}.
+    req.body = {};
+    return undefined;
+  }
+  const first = /^[\x20\x09\x0a\x0d]*([^\x20\x09\x0a\x0d])/.exec(json)?.[1];
+  if (first !== '{' && first !== '[') return readError(400, 'entity.parse.failed', 'Unexpected token in JSON');
+  try {
+    req.body = JSON.parse(json);
+  } catch (err) {
+    return readError(400, 'entity.parse.failed', (err as Error).message);
+  }
+  return undefined;
 }
 
 const PLAIN_JSON = new Set(['application/json', 'application/json; charset=utf-8', 'application/json;charset=utf-8']);
@@ -30,6 +50,12 @@ export function jsonBody(limitBytes: number): RequestHandler {
       !req.readableEnded;
     if (!fast) return standard(req, res, next);
 
+    // Usually the whole request came in one read and is already buffered: parse it now, without
+    // waiting for the stream's events (each a turn of the event loop).
+    if (req.complete && req.readableLength === length) {
+      const buffered = req.read() as Buffer | null;
+      return next(buffered ? parsed(req, buffered) : readError(400, 'request.size.invalid', 'request size did not match content length'));
+    }
     const chunks: Buffer[] = [];
     let received = 0;
     const done = (err?: Error) => {
@@ -42,17 +68,7 @@ export function jsonBody(limitBytes: number): RequestHandler {
     };
     const onEnd = () => {
       if (received !== length) return done(readError(400, 'request.size.invalid', 'request size did not match content length'));
-      const text = (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, received)).toString('utf8');
-      // As body-parser: a byte-order mark is dropped, and only an object or an array is JSON here ("strict").
-      const json = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-      const first = /^[\x20\x09\x0a\x0d]*([^\x20\x09\x0a\x0d])/.exec(json)?.[1];
-      if (first !== '{' && first !== '[') return done(readError(400, 'entity.parse.failed', 'Unexpected token in JSON'));
-      try {
-        req.body = JSON.parse(json);
-      } catch (err) {
-        return done(readError(400, 'entity.parse.failed', (err as Error).message));
-      }
-      done();
+      done(parsed(req, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, received)));
     };
     const onAborted = () => done(readError(400, 'request.aborted', 'request aborted'));
     const onError = (err: Error) => done(readError(400, 'request.aborted', err.message));
