@@ -1,4 +1,4 @@
-import './node-env';
+import './process-settings';
 import 'reflect-metadata';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { createApp } from './app';

@@ -1,5 +1,3 @@
-import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
-import { PrismaPg } from '@prisma/adapter-pg';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Prisma, PrismaClient as SqliteClient } from '../generated/sqlite/client';
@@ -62,6 +60,8 @@ async function createSqliteClient(opts: DatabaseOptions, statements: StatementCo
   const file = sqlitePath(opts.url);
   mkdirSync(dirname(file), { recursive: true });
   // busy timeout: other processes (the keys CLI, a migrating instance) may hold the write lock briefly.
+  // Each engine's adapter (and driver) is loaded only when that engine is used.
+  const { PrismaBetterSqlite3 } = await import('@prisma/adapter-better-sqlite3');
   const adapter = new PrismaBetterSqlite3({ url: `file:${file}`, timeout: 5_000 });
   // Loaded only for the engine in use: each generated client brings its own query compiler.
   const { PrismaClient } = await import('../generated/sqlite/client');
@@ -72,6 +72,7 @@ async function createPostgresClient(opts: DatabaseOptions, statements: Statement
   const url = new URL(opts.url);
   const schema = url.searchParams.get('schema') ?? undefined;
   url.searchParams.delete('schema');
+  const { PrismaPg } = await import('@prisma/adapter-pg');
   const adapter = new PrismaPg(
     {
       connectionString: url.toString(),

@@ -5,7 +5,6 @@ import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { Client } from 'pg';
 
 import { type Provider, providerOf, sqlitePath } from './url';
 
@@ -173,6 +172,7 @@ async function applyPostgres(url: string, files: MigrationFile[], log: (m: strin
   const u = new URL(url);
   const schema = u.searchParams.get('schema'); // Prisma's convention, unknown to pg: strip it
   u.searchParams.delete('schema');
+  const { Client } = await import('pg');
   const client = new Client({ connectionString: u.toString() });
   await client.connect();
   const applied: string[] = [];

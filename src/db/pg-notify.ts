@@ -1,4 +1,4 @@
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import type { Notifier } from '../common/notifier';
 import type { Logger } from '../logger';
 
@@ -22,6 +22,7 @@ export function bridgeNotifierOverPostgres(url: string, notifier: Notifier, logg
   let retryTimer: NodeJS.Timeout | undefined;
 
   const connect = async () => {
+    const { Client } = await import('pg');
     const c = new Client({ connectionString: connection.toString(), connectionTimeoutMillis: 5_000 });
     c.on('notification', (msg) => {
       if (msg.channel === channel && msg.payload) notifier.receive(msg.payload);

@@ -5,7 +5,6 @@ import type { Inbox } from '../inboxes/inbox.type';
 import type { Message } from '../messages/message.type';
 import type { Wait } from '../waits/wait.type';
 import type { Services } from '../services';
-import type { SessionWithChildren } from '../sessions/session.service';
 
 /** Per-request batching: a page of 50 sessions loads all their inboxes in one query, not 50. */
 export interface Loaders {
@@ -92,13 +91,4 @@ class RequestContext implements Context {
 
 export function createContext(requestId: string, principal: Principal, services: Services, signal?: () => AbortSignal): Context {
   return new RequestContext(requestId, principal, services, signal);
-}
-
-/** Hands children loaded together with their session to the loaders, so no second query runs. */
-export function primeSessionChildren(loaders: Loaders, found: SessionWithChildren): void {
-  const id = found.session.id;
-  if (found.inboxes) loaders.sessionInboxes.prime(id, found.inboxes);
-  if (found.inboxIds) loaders.sessionInboxIds.prime(id, found.inboxIds);
-  if (found.waits) loaders.sessionWaits.prime(id, found.waits);
-  if (found.waitIds) loaders.sessionWaitIds.prime(id, found.waitIds);
 }

@@ -1,7 +1,7 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import { intInRange } from '../common/validate';
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class Pagination {
   @Field(() => Int)
   limit!: number;

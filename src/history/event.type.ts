@@ -1,7 +1,7 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { DateTimeScalar, JSONObjectScalar } from '../graphql/scalars';
 
-@ObjectType({ description: 'One entry of a session timeline, in the order it happened.' })
+@ObjectType({ simpleResolvers: true, description: 'One entry of a session timeline, in the order it happened.' })
 export class TimelineEvent {
   @Field(() => ID)
   id!: string;

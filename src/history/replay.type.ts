@@ -1,7 +1,7 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import { DateTimeScalar, JSONObjectScalar } from '../graphql/scalars';
 
-@ObjectType({ description: 'One recorded action of a session, with what went in, what came out and how long it took.' })
+@ObjectType({ simpleResolvers: true, description: 'One recorded action of a session, with what went in, what came out and how long it took.' })
 export class ReplayStep {
   @Field(() => Int)
   index!: number;
@@ -22,7 +22,7 @@ export class ReplayStep {
   durationMs!: number;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class Replay {
   @Field(() => [ReplayStep])
   steps!: ReplayStep[];

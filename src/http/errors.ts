@@ -1,9 +1,10 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from '../logger';
+import { sendJson } from './send-json';
 
 /** The contract's error body: `{ "error": <title>, "message": <detail> }`. */
 export function sendError(res: Response, status: number, error: string, message: string): void {
-  res.status(status).json({ error, message });
+  sendJson(res, status, { error, message });
 }
 
 /**

@@ -17,6 +17,7 @@ import { type ErrorLogger, maskError } from '../graphql/errors';
 import type { Services } from '../services';
 import { IDEMPOTENCY_KEY_PATTERN, type IdempotencyStore, requestHash } from '../protection/idempotency';
 import { sendError } from './errors';
+import { sendJson } from './send-json';
 import { describeVariableErrors } from './input-errors';
 import { jsonBody } from './json-body';
 import { requestSignal } from './request-signal';
@@ -156,7 +157,7 @@ async function handle(opts: RestOptions, route: PreparedRoute, req: Request, res
   }
   for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
   if (reply.body === undefined) res.status(reply.status).end();
-  else res.status(reply.status).json(reply.body);
+  else sendJson(res, reply.status, reply.body);
 }
 
 /** The route's variables from path, query and body — or a 400 reply when the body is unusable. */

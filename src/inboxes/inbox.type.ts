@@ -16,7 +16,7 @@ export enum InboxStatusFilter {
 }
 registerEnumType(InboxStatusFilter, { name: 'InboxStatusFilter' });
 
-@ObjectType({ description: 'A temporary email address that receives messages.' })
+@ObjectType({ simpleResolvers: true, description: 'A temporary email address that receives messages.' })
 export class Inbox {
   @Field(() => ID)
   id!: string;
@@ -40,7 +40,7 @@ export class Inbox {
   expiresAt!: Date;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class InboxPage {
   @Field(() => [Inbox])
   data!: Inbox[];

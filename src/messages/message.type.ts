@@ -2,7 +2,7 @@ import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { Pagination } from '../graphql/pagination';
 import { DateTimeScalar } from '../graphql/scalars';
 
-@ObjectType({ description: 'An email received by an inbox, over SMTP or the HTTP delivery route.' })
+@ObjectType({ simpleResolvers: true, description: 'An email received by an inbox, over SMTP or the HTTP delivery route.' })
 export class Message {
   @Field(() => ID)
   id!: string;
@@ -32,7 +32,7 @@ export class Message {
   receivedAt!: Date;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class MessagePage {
   @Field(() => [Message])
   data!: Message[];

@@ -1,4 +1,4 @@
-import { type AddressObject, simpleParser } from 'mailparser';
+import type { AddressObject } from 'mailparser';
 
 /** A message reduced to what this service stores and matches on. */
 export interface IncomingMail {
@@ -15,6 +15,8 @@ export async function parseRawMessage(raw: Buffer | string): Promise<IncomingMai
   const buffer = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
   // No text made up from the HTML (or HTML from the text): `text` is the text the sender wrote, null
   // for an HTML-only message, as for one delivered as parts over HTTP. Extractors read the HTML themselves.
+  // Loaded on first use: a server that never needs it does not carry it (see the memory target in bench/README.md).
+  const { simpleParser } = await import('mailparser');
   const mail = await simpleParser(buffer, { skipImageLinks: true, skipTextToHtml: true, skipHtmlToText: true });
   return {
     from: mail.from?.text ?? '',

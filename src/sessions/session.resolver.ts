@@ -1,6 +1,6 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { type Context, primeSessionChildren } from '../graphql/context';
+import type { Context } from '../graphql/context';
 import { selects } from '../graphql/selection';
 import { TimelineEvent } from '../history/event.type';
 import { Replay } from '../history/replay.type';
@@ -23,13 +23,11 @@ export class SessionResolver {
 
   @Query(() => Session, { nullable: true, description: 'A session by id; NOT_FOUND when it does not exist or is not yours.' })
   async session(@Ctx() ctx: Context, @Arg('id', () => ID) id: string, @Info() info: GraphQLResolveInfo): Promise<Session> {
-    // The inboxes and waits asked for come in the same call and feed the loaders their resolvers use.
-    const found = await ctx.services.sessions.getWithChildren(ctx.principal.ownerId, id, {
+    // The inboxes and waits asked for come in the same call (session.preloaded, read by the field resolvers).
+    return ctx.services.sessions.getWithChildren(ctx.principal.ownerId, id, {
       inboxes: selects(info, 'inboxes') ? 'rows' : selects(info, 'inboxIds') && 'ids',
       waits: selects(info, 'waits') ? 'rows' : selects(info, 'waitIds') && 'ids',
     });
-    primeSessionChildren(ctx.loaders, found);
-    return found.session;
   }
 
   @Mutation(() => Session)
@@ -57,23 +55,23 @@ export class SessionResolver {
   }
 
   @FieldResolver(() => [Inbox])
-  inboxes(@Root() session: Session, @Ctx() ctx: Context): Promise<Inbox[]> {
-    return ctx.loaders.sessionInboxes.load(session.id);
+  inboxes(@Root() session: Session, @Ctx() ctx: Context): Inbox[] | Promise<Inbox[]> {
+    return session.preloaded?.inboxes ?? ctx.loaders.sessionInboxes.load(session.id);
   }
 
   @FieldResolver(() => [ID], { description: "The ids of `inboxes`, in the same order: all REST's session body lists." })
-  inboxIds(@Root() session: Session, @Ctx() ctx: Context): Promise<string[]> {
-    return ctx.loaders.sessionInboxIds.load(session.id);
+  inboxIds(@Root() session: Session, @Ctx() ctx: Context): string[] | Promise<string[]> {
+    return session.preloaded?.inboxIds ?? ctx.loaders.sessionInboxIds.load(session.id);
   }
 
   @FieldResolver(() => [Wait])
-  waits(@Root() session: Session, @Ctx() ctx: Context): Promise<Wait[]> {
-    return ctx.loaders.sessionWaits.load(session.id);
+  waits(@Root() session: Session, @Ctx() ctx: Context): Wait[] | Promise<Wait[]> {
+    return session.preloaded?.waits ?? ctx.loaders.sessionWaits.load(session.id);
   }
 
   @FieldResolver(() => [ID], { description: "The ids of `waits`, in the same order: all REST's session body lists." })
-  waitIds(@Root() session: Session, @Ctx() ctx: Context): Promise<string[]> {
-    return ctx.loaders.sessionWaitIds.load(session.id);
+  waitIds(@Root() session: Session, @Ctx() ctx: Context): string[] | Promise<string[]> {
+    return session.preloaded?.waitIds ?? ctx.loaders.sessionWaitIds.load(session.id);
   }
 
   @FieldResolver(() => [TimelineEvent], { description: 'Every event of the session, in the order it happened.' })

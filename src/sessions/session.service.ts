@@ -17,13 +17,6 @@ import { Session, SessionPage, SessionStatus } from './session.type';
 /** How much of a session's inboxes or waits to read along with it. */
 export type ChildRead = 'rows' | 'ids' | false;
 
-export interface SessionWithChildren {
-  session: Session;
-  inboxes?: Inbox[];
-  inboxIds?: string[];
-  waits?: Wait[];
-  waitIds?: string[];
-}
 
 export const SESSION_NAME_MAX = 200;
 export const SESSION_METADATA_MAX_BYTES = 16 * 1024;
@@ -81,11 +74,11 @@ export class SessionService {
   }
 
   /**
-   * A session with the inboxes and/or waits a request is about to read, in one Prisma call (the
-   * GraphQL resolver primes its DataLoaders with them): by id, this is the hot path. `'ids'` reads only
-   * the children's ids (what REST's session body lists); `'rows'` reads them whole.
+   * A session with the inboxes and/or waits a request is about to read, in one Prisma call, in
+   * `session.preloaded`: by id, this is the hot path. `'ids'` reads only the children's ids (what REST's
+   * session body lists); `'rows'` reads them whole.
    */
-  async getWithChildren(ownerId: string, id: string, want: { inboxes: ChildRead; waits: ChildRead }): Promise<SessionWithChildren> {
+  async getWithChildren(ownerId: string, id: string, want: { inboxes: ChildRead; waits: ChildRead }): Promise<Session> {
     const childrenInOrder = { orderBy: [{ createdAt: 'asc' as const }, { id: 'asc' as const }] };
     const idsOnly = { select: { id: true } };
     const row = isId('session', id)
@@ -99,13 +92,14 @@ export class SessionService {
       : null;
     if (!row || row.ownerId !== ownerId) throw new NotFoundError('Session');
     const now = this.clock();
-    return {
-      session: toSession(row),
+    const session = toSession(row);
+    session.preloaded = {
       inboxes: want.inboxes === 'rows' ? row.inboxes.map((r) => toInbox(r, now)) : undefined,
       inboxIds: want.inboxes ? row.inboxes.map((r) => r.id) : undefined,
       waits: want.waits === 'rows' ? row.waits.map((r) => toWait(r, now)) : undefined,
       waitIds: want.waits ? row.waits.map((r) => r.id) : undefined,
     };
+    return session;
   }
 
   /** Batch lookup for DataLoaders: rows in the order of `ids`, null where missing or not the owner's. */

@@ -1,6 +1,8 @@
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { Pagination } from '../graphql/pagination';
 import { DateTimeScalar, JSONObjectScalar } from '../graphql/scalars';
+import type { Inbox } from '../inboxes/inbox.type';
+import type { Wait } from '../waits/wait.type';
 
 export enum SessionStatus {
   active = 'active',
@@ -9,7 +11,7 @@ export enum SessionStatus {
 }
 registerEnumType(SessionStatus, { name: 'SessionStatus', description: 'Sessions start active and end completed or failed.' });
 
-@ObjectType({ description: 'One automated workflow, grouping the inboxes and waits it uses.' })
+@ObjectType({ simpleResolvers: true, description: 'One automated workflow, grouping the inboxes and waits it uses.' })
 export class Session {
   @Field(() => ID)
   id!: string;
@@ -35,9 +37,15 @@ export class Session {
   @Field(() => JSONObjectScalar)
   metadata!: Record<string, unknown>;
   // inboxes, waits and timeline are field resolvers (SessionResolver), batched per request.
+
+  /**
+   * Children read together with the session (by id, see SessionService.getWithChildren): its field
+   * resolvers answer from these, synchronously, instead of asking a loader. Not a GraphQL field.
+   */
+  preloaded?: { inboxes?: Inbox[]; inboxIds?: string[]; waits?: Wait[]; waitIds?: string[] };
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class SessionPage {
   @Field(() => [Session])
   data!: Session[];

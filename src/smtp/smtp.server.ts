@@ -1,4 +1,4 @@
-import { SMTPServer, type SMTPServerDataStream, type SMTPServerError, type SMTPServerSession } from 'smtp-server';
+import type { SMTPServerDataStream, SMTPServerError, SMTPServerSession } from 'smtp-server';
 import type { InboxService } from '../inboxes/inbox.service';
 import type { Logger } from '../logger';
 import type { MessageService } from '../messages/message.service';
@@ -81,6 +81,8 @@ export async function startSmtpServer(opts: SmtpServerOptions): Promise<RunningS
     return `2.0.0 Message accepted for ${delivered} mailbox${delivered === 1 ? '' : 'es'}`;
   }
 
+  // Loaded on first use: a server that never needs it does not carry it (see the memory target in bench/README.md).
+  const { SMTPServer } = await import('smtp-server');
   const server = new SMTPServer({
     name: 'sessions-gateway',
     banner: 'sessions-gateway',

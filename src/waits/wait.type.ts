@@ -16,7 +16,7 @@ export enum WaitStatus {
 }
 registerEnumType(WaitStatus, { name: 'WaitStatus' });
 
-@ObjectType({ description: 'What a completed wait extracted.' })
+@ObjectType({ simpleResolvers: true, description: 'What a completed wait extracted.' })
 export class WaitResult {
   @Field(() => WaitType)
   type!: WaitType;
@@ -28,7 +28,7 @@ export class WaitResult {
   messageId!: string;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class WaitFilters {
   @Field(() => String, { nullable: true, description: 'The sender must contain this (case-insensitive).' })
   from?: string;
@@ -46,7 +46,7 @@ export class WaitFiltersInput {
   subjectContains?: string | null;
 }
 
-@ObjectType({ description: 'Waiting for a message in an inbox, and what was extracted from it.' })
+@ObjectType({ simpleResolvers: true, description: 'Waiting for a message in an inbox, and what was extracted from it.' })
 export class Wait {
   @Field(() => ID)
   id!: string;

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSchema, printSchema, lexicographicSortSchema } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { printSchemaSdl } from '../../src/graphql/schema';
+import { getMetadataStorage } from 'type-graphql';
+import { getSchema, printSchemaSdl } from '../../src/graphql/schema';
 
 const file = join(__dirname, '..', '..', 'schema.graphql');
 
@@ -19,5 +20,16 @@ describe('schema.graphql', () => {
     expect(Object.keys(schema.getMutationType()!.getFields())).toEqual(
       expect.arrayContaining(['createSession', 'completeSession', 'failSession', 'replaySession']),
     );
+  });
+
+  it('object types read plain fields with the default resolver (simpleResolvers): no per-field wrapper', () => {
+    getSchema();
+    const types = getMetadataStorage().objectTypes;
+    expect(types.length).toBeGreaterThan(5);
+    expect(types.filter((t) => t.simpleResolvers !== true).map((t) => t.name)).toEqual([]);
+    // Field resolvers (inboxes, timeline, …) keep theirs; a plain field has none.
+    const session = getSchema().getType('Session') as import('graphql').GraphQLObjectType;
+    expect(session.getFields().name.resolve).toBeUndefined();
+    expect(session.getFields().inboxes.resolve).toBeTypeOf('function');
   });
 });
