@@ -23,6 +23,8 @@ import { countStatements, type InProcess, inProcessGateway, inProcessReference, 
 const RICH_SESSIONS = 50;
 const BY_ID: ScenarioName[] = ['rest-get', 'graphql-get', 'reference'];
 const API_SEED_MAX = 5_000;
+/** Seconds each slice runs on its new connections before it measures (see cannon()). */
+const CONNECTION_LEAD_S = 1;
 
 interface Options {
   sessions: number;
@@ -286,7 +288,7 @@ async function loadAll(opts: Options, env: Env, names: ScenarioName[], counts: M
         const sampler = sampleMemory(server.pid);
         const before = await serverStatementCount(server.url);
         try {
-          st.slices.push(await (s.kind === 'flow' ? flowSlice(server.url, env.key, opts.connections, seconds) : cannon(s, server.url, env.key, opts.connections, seconds)));
+          st.slices.push(await (s.kind === 'flow' ? flowSlice(server.url, env.key, opts.connections, seconds) : cannon(s, server.url, env.key, opts.connections, seconds, CONNECTION_LEAD_S)));
         } finally {
           const memory = sampler.stop();
           st.rssMaxMB = Math.max(st.rssMaxMB, memory.rssMaxMB);
