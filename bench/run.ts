@@ -262,8 +262,8 @@ async function settle(base: string): Promise<void> {
 
 /**
  * Phase 2: load against the real server processes. The three by-id scenarios (the ones compared with
- * each other) run interleaved in `rounds` slices — 1,2,3,1,2,3,… — so drift in the machine's load hits
- * all three alike; every other scenario runs in one piece. Each scenario warms up once, before its
+ * each other) run interleaved in `rounds` slices — 1,2,3, 2,3,1, 3,1,2, … — so drift in the machine's
+ * load hits all three alike; every other scenario runs in one piece. Each scenario warms up once, before its
  * first slice.
  */
 async function loadAll(opts: Options, env: Env, names: ScenarioName[], counts: Map<ScenarioName, Counts>): Promise<ScenarioResult[]> {
@@ -275,13 +275,17 @@ async function loadAll(opts: Options, env: Env, names: ScenarioName[], counts: M
     const rounds = group.length > 1 ? opts.rounds : 1;
     const state = new Map(group.map((n) => [n, { slices: [] as Slice[], statements: 0, sent: 0, rssMaxMB: 0, peakMB: 0, metrics: true }]));
     if (rounds > 1) log(`▶ ${group.join(', ')}: interleaved, ${rounds} rounds of ${round(opts.duration / rounds, 2)} s each`);
+    const warmed = new Set<ScenarioName>();
     for (let r = 0; r < rounds; r++) {
-      for (const name of group) {
+      // The order turns each round (1,2,3 / 2,3,1 / 3,1,2): no scenario always runs right after the
+      // same one (and, say, pays for the garbage its predecessor left on the same server).
+      for (const name of group.map((_, i) => group[(i + r) % group.length])) {
         const s = all[name];
         const st = state.get(name)!;
         const server = s.server === 'reference' ? env.reference! : env.gateway;
         const seconds = opts.duration / rounds;
-        if (r === 0) {
+        if (!warmed.has(name)) {
+          warmed.add(name);
           log(`▶ ${name}: ${s.title} — ${opts.warmup} s warm-up + ${opts.duration} s at ${opts.connections} connections`);
           if (opts.warmup > 0) await (s.kind === 'flow' ? flowSlice(server.url, env.key, opts.connections, opts.warmup) : cannon(s, server.url, env.key, opts.connections, opts.warmup));
         }

@@ -1,7 +1,7 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
-import type { GraphQLSchema } from 'graphql';
+import type { GraphQLError, GraphQLSchema } from 'graphql';
 import type { Context } from './context';
 import { type ErrorLogger, markRequest, maskError } from './errors';
 
@@ -47,12 +47,14 @@ export function createApollo(schema: GraphQLSchema, opts: { introspection: boole
 }
 
 /** formatError sees no context: the errors it is handed are marked with their request id just before. */
+const markingHooks = {
+  async didEncounterErrors({ errors, contextValue }: { errors: readonly GraphQLError[]; contextValue: Context }) {
+    for (const error of errors) markRequest(error, contextValue.requestId);
+  },
+};
 const markErrorsWithRequestId: ApolloServerPlugin<Context> = {
-  async requestDidStart({ contextValue }) {
-    return {
-      async didEncounterErrors({ errors }) {
-        for (const error of errors) markRequest(error, contextValue.requestId);
-      },
-    };
+  // The same hooks object for every request: nothing is made per request unless something failed.
+  async requestDidStart() {
+    return markingHooks;
   },
 };
