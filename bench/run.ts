@@ -2,7 +2,7 @@
  * `npm run bench` — builds the gateway (npm script), starts it as production does (`node dist/main.js`),
  * seeds data, and measures seven scenarios with autocannon over loopback. See bench/README.md.
  *
- *   npm run bench -- [--sessions 1000] [--duration 10] [--warmup 2] [--connections 32] [--rounds 3]
+ *   npm run bench -- [--sessions 1000] [--duration 10] [--warmup 2] [--connections 32] [--rounds 5]
  *                    [--only rest-get,graphql-get,reference,list,nested,create,flow]
  *                    [--engine sqlite|postgresql] [--seed auto|api|direct] [--out bench/results]
  */
@@ -47,7 +47,7 @@ function usage(problem?: string): never {
       '  --duration S      measured seconds per scenario (default 10)',
       '  --warmup S        warm-up seconds per scenario (default 2)',
       '  --connections N   concurrent connections / flow workers (default 32)',
-      '  --rounds N        the by-id scenarios 1-3 run interleaved in N slices each (default 3)',
+      '  --rounds N        the by-id scenarios 1-3 run interleaved in N slices each (default 5)',
       `  --only a,b        scenarios, by name or number 1-7: ${SCENARIO_NAMES.map((n, i) => `${i + 1}=${n}`).join(' ')}`,
       '  --engine E        sqlite (default) or postgresql (needs BENCH_DATABASE_URL)',
       '  --seed M          auto (default), api or direct',
@@ -67,7 +67,7 @@ function options(): Options {
         duration: { type: 'string', default: '10' },
         warmup: { type: 'string', default: '2' },
         connections: { type: 'string', default: '32' },
-        rounds: { type: 'string', default: '3' },
+        rounds: { type: 'string', default: '5' },
         only: { type: 'string' },
         engine: { type: 'string' },
         seed: { type: 'string', default: 'auto' },
