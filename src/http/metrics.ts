@@ -14,6 +14,8 @@ export class Metrics {
   });
   private readonly waits = new Counter({ name: 'sessions_gateway_waits_ended_total', help: 'Waits ended, by outcome', labelNames: ['outcome'], registers: [this.registry] });
   private readonly smtp = new Counter({ name: 'sessions_gateway_smtp_messages_total', help: 'SMTP messages by result', labelNames: ['result'], registers: [this.registry] });
+  /** Label sets are few (method × route × status); their children are looked up once, not hashed per request. */
+  private readonly children = new Map<string, { count: () => void; time: (seconds: number) => void }>();
 
   constructor(db: Database) {
     collectDefaultMetrics({ register: this.registry, prefix: 'sessions_gateway_' });
@@ -35,9 +37,6 @@ export class Metrics {
   smtpMessage(result: 'accepted' | 'refused'): void {
     this.smtp.inc({ result });
   }
-
-  /** Label sets are few (method × route × status); their children are looked up once, not hashed per request. */
-  private readonly children = new Map<string, { count: () => void; time: (seconds: number) => void }>();
 
   /** Counts and times one finished request, by its route pattern. */
   request(method: string, route: string, status: number, seconds: number): void {
