@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import express, { type Express, type RequestHandler } from 'express';
+import express, { type Express } from 'express';
 import { createAdmit } from './auth/admit';
 import { type Clock, systemClock } from './common/clock';
 import type { Config } from './config';
@@ -107,10 +107,6 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       throw err;
     }
   });
-  const graphqlRoute: RequestHandler = (_req, res, next) => {
-    res.locals.route = '/graphql';
-    next();
-  };
   // POST, the busy method, is matched before the IDE's routes (GET also serves the IDE page to
   // browsers), by one handler rather than a chain of three.
   const graphqlJson = jsonBody(BODY_LIMIT);
@@ -124,7 +120,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     (req, res, next) => {
       // Exactly /graphql: other paths below it are not the endpoint (the IDE serves its own files).
       if (req.path !== '/') return sendError(res, 404, 'Not found', 'Route not found');
-      graphqlRoute(req, res, next);
+      res.locals.route = '/graphql';
+      next();
     },
     jsonBody(BODY_LIMIT),
     graphql,
