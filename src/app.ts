@@ -123,7 +123,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       res.locals.route = '/graphql';
       next();
     },
-    jsonBody(BODY_LIMIT),
+    graphqlJson,
     graphql,
   );
   app.get('/healthz', (_req, res) => {

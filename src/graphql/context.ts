@@ -28,42 +28,40 @@ export interface Context {
 
 /** Each loader is made when a resolver first asks for it: most requests need one or two, or none. */
 class LazyLoaders implements Loaders {
-  private inboxesOfSessions?: Loaders['sessionInboxes'];
-  private inboxIdsOfSessions?: Loaders['sessionInboxIds'];
-  private waitsOfSessions?: Loaders['sessionWaits'];
-  private waitIdsOfSessions?: Loaders['sessionWaitIds'];
-  private timelinesOfSessions?: Loaders['sessionTimeline'];
-  private messagesOfInboxes?: Loaders['inboxMessages'];
-  private waitsOfInboxes?: Loaders['inboxWaits'];
+  private readonly made: Partial<Loaders> = {};
 
   constructor(private readonly services: Services) {}
 
-  get sessionInboxes(): Loaders['sessionInboxes'] {
-    return (this.inboxesOfSessions ??= new DataLoader((ids) => this.services.inboxes.bySessions(ids)));
+  get sessionInboxes() {
+    return this.once('sessionInboxes', (ids) => this.services.inboxes.bySessions(ids));
   }
 
-  get sessionInboxIds(): Loaders['sessionInboxIds'] {
-    return (this.inboxIdsOfSessions ??= new DataLoader((ids) => this.services.inboxes.idsBySessions(ids)));
+  get sessionInboxIds() {
+    return this.once('sessionInboxIds', (ids) => this.services.inboxes.idsBySessions(ids));
   }
 
-  get sessionWaitIds(): Loaders['sessionWaitIds'] {
-    return (this.waitIdsOfSessions ??= new DataLoader((ids) => this.services.waits.idsBySessions(ids)));
+  get sessionWaits() {
+    return this.once('sessionWaits', (ids) => this.services.waits.bySessions(ids));
   }
 
-  get sessionWaits(): Loaders['sessionWaits'] {
-    return (this.waitsOfSessions ??= new DataLoader((ids) => this.services.waits.bySessions(ids)));
+  get sessionWaitIds() {
+    return this.once('sessionWaitIds', (ids) => this.services.waits.idsBySessions(ids));
   }
 
-  get sessionTimeline(): Loaders['sessionTimeline'] {
-    return (this.timelinesOfSessions ??= new DataLoader((ids) => this.services.history.timelines(ids)));
+  get sessionTimeline() {
+    return this.once('sessionTimeline', (ids) => this.services.history.timelines(ids));
   }
 
-  get inboxMessages(): Loaders['inboxMessages'] {
-    return (this.messagesOfInboxes ??= new DataLoader((ids) => this.services.messages.byInboxes(ids)));
+  get inboxMessages() {
+    return this.once('inboxMessages', (ids) => this.services.messages.byInboxes(ids));
   }
 
-  get inboxWaits(): Loaders['inboxWaits'] {
-    return (this.waitsOfInboxes ??= new DataLoader((ids) => this.services.waits.byInboxes(ids)));
+  get inboxWaits() {
+    return this.once('inboxWaits', (ids) => this.services.waits.byInboxes(ids));
+  }
+
+  private once<K extends keyof Loaders>(name: K, batch: Loaders[K] extends DataLoader<string, infer V> ? DataLoader.BatchLoadFn<string, V> : never): Loaders[K] {
+    return (this.made[name] ??= new DataLoader(batch) as Loaders[K]) as Loaders[K];
   }
 }
 

@@ -78,8 +78,8 @@ interface RestOptions {
 }
 
 interface PreparedRoute extends RestRoute {
-  /** The route as declared. */
-  source: RestRoute;
+  /** Reads the body as text for rawBodyTypes. */
+  rawBody?: RequestHandler;
   document: DocumentNode;
   definitions: readonly VariableDefinitionNode[];
   /** Top-level variables of scalar type Int/Float/Boolean: query-string text is converted for them. */
@@ -91,9 +91,8 @@ interface PreparedRoute extends RestRoute {
  * as /graphql. It owns only HTTP shape; every rule (auth, validation, tenancy) runs in the resolvers.
  */
 export function restRouter(opts: RestOptions): RequestHandler {
-  const table = new RouteTable(opts.routes.map((r) => prepare(opts.schema, r)));
+  const table = new RouteTable(opts.routes.map((r) => prepare(opts, r)));
   const json = jsonBody(opts.bodyLimit);
-  const rawParsers = new Map(opts.routes.filter((r) => r.rawBodyTypes).map((r) => [r, express.text({ type: r.rawBodyTypes, limit: opts.rawBodyLimit })]));
   return (req, res, next) => {
     let found: RouteMatch<PreparedRoute>;
     try {
@@ -111,14 +110,13 @@ export function restRouter(opts: RestOptions): RequestHandler {
     req.params = params;
     json(req, res, (err?: unknown) => {
       if (err) return next(err);
-      const raw = rawParsers.get(route.source);
-      if (!raw) return void handle(opts, route, req, res);
-      raw(req, res, (rawErr?: unknown) => (rawErr ? next(rawErr) : void handle(opts, route, req, res)));
+      if (!route.rawBody) return void handle(opts, route, req, res);
+      route.rawBody(req, res, (rawErr?: unknown) => (rawErr ? next(rawErr) : void handle(opts, route, req, res)));
     });
   };
 }
 
-function prepare(schema: GraphQLSchema, route: RestRoute): PreparedRoute {
+function prepare({ schema, rawBodyLimit }: RestOptions, route: RestRoute): PreparedRoute {
   const document = parse(route.operation);
   const problems = validate(schema, document);
   if (problems.length) throw new Error(`REST route ${route.method} ${route.path}: ${problems.map((p) => p.message).join('; ')}`);
@@ -129,7 +127,8 @@ function prepare(schema: GraphQLSchema, route: RestRoute): PreparedRoute {
     const named = getNamedType(typeFromAST(schema, def.type)!).name;
     if (named === 'Int' || named === 'Float' || named === 'Boolean') numericVariables.set(def.variable.name.value, named);
   }
-  return { ...route, source: route, document, definitions, numericVariables };
+  const rawBody = route.rawBodyTypes ? express.text({ type: route.rawBodyTypes, limit: rawBodyLimit }) : undefined;
+  return { ...route, document, definitions, numericVariables, rawBody };
 }
 
 /** What a route answers: a status and a JSON body (none for 204). */
