@@ -29,15 +29,23 @@ export class StatementCounter {
   }
 }
 
-/** A proxy that binds methods to the real object (adapters use #private fields) and overrides some. */
+/**
+ * A proxy that binds methods to the real object (adapters use #private fields) and overrides some.
+ * Prisma reads the adapter's methods several times per statement: each is bound once, not per read.
+ */
 function proxy<T extends object>(target: T, overrides: Record<string, (original: (...a: any[]) => any) => (...a: any[]) => any>): T {
+  const made = new Map<PropertyKey, { from: unknown; fn: unknown }>();
   return new Proxy(target, {
-    get(obj, prop, receiver) {
+    get(obj, prop) {
       const value = Reflect.get(obj, prop, obj);
       if (typeof value !== 'function') return value;
+      const cached = made.get(prop);
+      if (cached && cached.from === value) return cached.fn;
       const bound = value.bind(obj);
       const override = typeof prop === 'string' ? overrides[prop] : undefined;
-      return override ? override(bound) : bound;
+      const fn = override ? override(bound) : bound;
+      made.set(prop, { from: value, fn });
+      return fn;
     },
   });
 }

@@ -1,5 +1,9 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { GraphQLError, GraphQLSchema } from 'graphql';
 import type { Context } from './context';
@@ -41,6 +45,8 @@ export function createApollo(schema: GraphQLSchema, opts: { introspection: boole
       // Apollo's default cache-control plugin hooks every field of every response to compute a
       // Cache-Control header; our data is per key and changes with every write, so there is nothing to cache.
       ApolloServerPluginCacheControlDisabled(),
+      // Federation traces are for subgraphs; ours is not one, and the default plugin is called on every request.
+      ApolloServerPluginInlineTraceDisabled(),
       markErrorsWithRequestId,
     ],
   });

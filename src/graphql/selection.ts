@@ -1,15 +1,19 @@
 import { type GraphQLResolveInfo, Kind, type SelectionSetNode } from 'graphql';
 
-/** Whether the query asks for `field` directly under the current field (through fragments too). */
-export function selects(info: GraphQLResolveInfo, field: string): boolean {
-  return info.fieldNodes.some((node) => node.selectionSet && inSet(node.selectionSet, field, info));
+/** The names of the fields asked for directly under the current field (through fragments too), in one walk. */
+export function selectedFields(info: GraphQLResolveInfo): Set<string> {
+  const names = new Set<string>();
+  for (const node of info.fieldNodes) if (node.selectionSet) collect(node.selectionSet, info, names);
+  return names;
 }
 
-function inSet(set: SelectionSetNode, field: string, info: GraphQLResolveInfo): boolean {
-  return set.selections.some((s) => {
-    if (s.kind === Kind.FIELD) return s.name.value === field;
-    if (s.kind === Kind.INLINE_FRAGMENT) return inSet(s.selectionSet, field, info);
-    const fragment = info.fragments[s.name.value];
-    return fragment ? inSet(fragment.selectionSet, field, info) : false;
-  });
+function collect(set: SelectionSetNode, info: GraphQLResolveInfo, names: Set<string>): void {
+  for (const s of set.selections) {
+    if (s.kind === Kind.FIELD) names.add(s.name.value);
+    else if (s.kind === Kind.INLINE_FRAGMENT) collect(s.selectionSet, info, names);
+    else {
+      const fragment = info.fragments[s.name.value];
+      if (fragment) collect(fragment.selectionSet, info, names);
+    }
+  }
 }

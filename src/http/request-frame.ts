@@ -29,7 +29,8 @@ export function requestFrame({ logger, metrics, securityHeaders, corsOrigins }: 
     for (const [name, value] of securityHeaders) res.setHeader(name, value);
     // Read now: by 'finish', a mounted router may have cut its mount point off (/api/v1/sessions → /sessions).
     const { method, path } = req;
-    res.once('finish', () => {
+    // 'finish' is emitted once; `on` spares the wrapper `once` builds per request.
+    res.on('finish', () => {
       const nanos = Number(process.hrtime.bigint() - started);
       const route = typeof res.locals.route === 'string' ? res.locals.route : 'other';
       metrics.request(method, route, res.statusCode, nanos / 1e9);

@@ -1,7 +1,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../graphql/context';
-import { selects } from '../graphql/selection';
+import { selectedFields } from '../graphql/selection';
 import { TimelineEvent } from '../history/event.type';
 import { Replay } from '../history/replay.type';
 import { Inbox } from '../inboxes/inbox.type';
@@ -24,9 +24,10 @@ export class SessionResolver {
   @Query(() => Session, { nullable: true, description: 'A session by id; NOT_FOUND when it does not exist or is not yours.' })
   async session(@Ctx() ctx: Context, @Arg('id', () => ID) id: string, @Info() info: GraphQLResolveInfo): Promise<Session> {
     // The inboxes and waits asked for come in the same call (session.preloaded, read by the field resolvers).
+    const fields = selectedFields(info);
     return ctx.services.sessions.getWithChildren(ctx.principal.ownerId, id, {
-      inboxes: selects(info, 'inboxes') ? 'rows' : selects(info, 'inboxIds') && 'ids',
-      waits: selects(info, 'waits') ? 'rows' : selects(info, 'waitIds') && 'ids',
+      inboxes: fields.has('inboxes') ? 'rows' : fields.has('inboxIds') && 'ids',
+      waits: fields.has('waits') ? 'rows' : fields.has('waitIds') && 'ids',
     });
   }
 
