@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs';
+import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { dirname } from 'node:path';
 import type { Prisma, PrismaClient as SqliteClient } from '../generated/sqlite/client';
+import { withStatementCache } from './statement-cache';
 import { StatementCounter } from './statement-counter';
 import { type Provider, providerOf, sqlitePath } from './url';
 
@@ -60,12 +62,17 @@ async function createSqliteClient(opts: DatabaseOptions, statements: StatementCo
   const file = sqlitePath(opts.url);
   mkdirSync(dirname(file), { recursive: true });
   // busy timeout: other processes (the keys CLI, a migrating instance) may hold the write lock briefly.
-  // Each engine's adapter (and driver) is loaded only when that engine is used.
-  const { PrismaBetterSqlite3 } = await import('@prisma/adapter-better-sqlite3');
-  const adapter = new PrismaBetterSqlite3({ url: `file:${file}`, timeout: 5_000 });
+  const adapter = await sqliteAdapter(file, statements);
   // Loaded only for the engine in use: each generated client brings its own query compiler.
   const { PrismaClient } = await import('../generated/sqlite/client');
-  return new PrismaClient({ adapter: statements.wrap(adapter) });
+  return new PrismaClient({ adapter });
+}
+
+/** The gateway's SQLite driver adapter: statements kept prepared, and counted. */
+export async function sqliteAdapter(file: string, statements: StatementCounter): Promise<SqlDriverAdapterFactory> {
+  // Each engine's adapter (and driver) is loaded only when that engine is used.
+  const { PrismaBetterSqlite3 } = await import('@prisma/adapter-better-sqlite3');
+  return statements.wrap(withStatementCache(new PrismaBetterSqlite3({ url: `file:${file}`, timeout: 5_000 })));
 }
 
 async function createPostgresClient(opts: DatabaseOptions, statements: StatementCounter): Promise<PrismaDb> {

@@ -1,0 +1,90 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { SqlDriverAdapter, SqlQuery } from '@prisma/driver-adapter-utils';
+import { afterEach, describe, expect, it } from 'vitest';
+import { sqliteAdapter } from '../../src/db/client';
+import { cachesStatements, STATEMENT_CACHE_SIZE } from '../../src/db/statement-cache';
+import { StatementCounter } from '../../src/db/statement-counter';
+
+const open: SqlDriverAdapter[] = [];
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const adapter of open.splice(0)) await adapter.dispose();
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** The gateway's own SQLite adapter (as createDatabase builds it) on a fresh file. */
+async function connect(): Promise<SqlDriverAdapter> {
+  const dir = mkdtempSync(join(tmpdir(), 'sg-stmt-cache-'));
+  dirs.push(dir);
+  const adapter = await (await sqliteAdapter(join(dir, 'c.db'), new StatementCounter())).connect();
+  open.push(adapter);
+  return adapter;
+}
+
+const q = (sql: string, ...args: unknown[]): SqlQuery => ({
+  sql,
+  args,
+  argTypes: args.map((a) => ({ arity: 'scalar', scalarType: typeof a === 'number' ? 'int' : 'string', dbType: null }) as SqlQuery['argTypes'][number]),
+});
+
+async function table(adapter: SqlDriverAdapter): Promise<void> {
+  await adapter.executeRaw(q('CREATE TABLE item (id TEXT PRIMARY KEY, n INTEGER NOT NULL)'));
+  for (let i = 0; i < 5; i++) await adapter.executeRaw(q('INSERT INTO item (id, n) VALUES (?, ?)', `i${i}`, i * 10));
+}
+
+describe('SQLite statement cache', () => {
+  it('is on for the adapter createDatabase builds', async () => {
+    expect(cachesStatements(await connect())).toBe(true);
+  });
+
+  it('runs one kept statement with each call’s own arguments', async () => {
+    const adapter = await connect();
+    await table(adapter);
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 5; i++) {
+        const result = await adapter.queryRaw(q('SELECT id, n FROM item WHERE id = ?', `i${i}`));
+        expect(result.columnNames).toEqual(['id', 'n']);
+        expect(result.rows).toEqual([[`i${i}`, i * 10]]);
+      }
+    }
+    expect((await adapter.queryRaw(q('SELECT id FROM item WHERE id = ?', 'missing'))).rows).toEqual([]);
+    // A statement that returns no rows, sent as a query, still runs (and changes the row).
+    expect((await adapter.queryRaw(q('UPDATE item SET n = ? WHERE id = ?', 7, 'i1'))).rows).toEqual([]);
+    expect((await adapter.queryRaw(q('SELECT n FROM item WHERE id = ?', 'i1'))).rows).toEqual([[7]]);
+    expect(await adapter.executeRaw(q('UPDATE item SET n = n + ? WHERE n >= ?', 1, 20))).toBe(3);
+  });
+
+  it('keeps a statement usable after it failed', async () => {
+    const adapter = await connect();
+    await table(adapter);
+    const insert = 'INSERT INTO item (id, n) VALUES (?, ?)';
+    await expect(adapter.executeRaw(q(insert, 'i0', 1))).rejects.toMatchObject({ name: 'DriverAdapterError' });
+    expect(await adapter.executeRaw(q(insert, 'new', 1))).toBe(1);
+    expect((await adapter.queryRaw(q('SELECT count(*) AS c FROM item'))).rows).toEqual([[6]]);
+  });
+
+  it('serves transactions (BEGIN is kept too) and their rollback', async () => {
+    const adapter = await connect();
+    await table(adapter);
+    for (const outcome of ['ROLLBACK', 'COMMIT', 'ROLLBACK', 'COMMIT']) {
+      const tx = await adapter.startTransaction();
+      await tx.executeRaw(q('INSERT INTO item (id, n) VALUES (?, ?)', `tx-${outcome}-${Math.random()}`, 1));
+      await tx.executeRaw(q(outcome));
+      await (outcome === 'COMMIT' ? tx.commit() : tx.rollback());
+    }
+    expect((await adapter.queryRaw(q("SELECT count(*) FROM item WHERE id LIKE 'tx-%'"))).rows).toEqual([[2]]);
+  });
+
+  it('stays right when more texts are used than it keeps', async () => {
+    const adapter = await connect();
+    const texts = STATEMENT_CACHE_SIZE + 50;
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < texts; i++) {
+        const result = await adapter.queryRaw(q(`SELECT ? + ${i} AS v`, round));
+        expect(result.rows).toEqual([[round + i]]);
+      }
+    }
+  });
+});
