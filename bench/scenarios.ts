@@ -100,6 +100,8 @@ export function scenarios(f: Fixture): Record<ScenarioName, Scenario> {
 
 export interface LoadResult {
   requestsPerSec: number;
+  /** req/s of each measured slice, in order: slice i of the interleaved scenarios ran in round i. */
+  sliceRates: number[];
   requests: number;
   p50: number;
   p99: number;
@@ -128,6 +130,7 @@ export function summarize(slices: Slice[]): LoadResult {
   const pct = (p: number) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.max(0, Math.ceil((p / 100) * latencies.length) - 1))] : NaN);
   return {
     requestsPerSec: latencies.length / seconds,
+    sliceRates: slices.map((s) => s.latencies.length / s.seconds),
     requests: latencies.length,
     p50: pct(50),
     p99: pct(99),
