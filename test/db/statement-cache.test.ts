@@ -26,7 +26,7 @@ async function connect(): Promise<SqlDriverAdapter> {
 const q = (sql: string, ...args: unknown[]): SqlQuery => ({
   sql,
   args,
-  argTypes: args.map((a) => ({ arity: 'scalar', scalarType: typeof a === 'number' ? 'int' : 'string', dbType: null }) as SqlQuery['argTypes'][number]),
+  argTypes: args.map((a): SqlQuery['argTypes'][number] => ({ arity: 'scalar', scalarType: typeof a === 'number' ? 'int' : 'string' })),
 });
 
 async function table(adapter: SqlDriverAdapter): Promise<void> {
