@@ -335,11 +335,6 @@ async function loadAll(opts: Options, env: Env, names: ScenarioName[], counts: M
   return results;
 }
 
-/** Statements per request from two readings of the gateway's /metrics (null without the endpoint). */
-function perRequest(before: number | null, after: number | null, requests: number): number | null {
-  return before === null || after === null || requests === 0 ? null : (after - before) / requests;
-}
-
 function gitCommit(): string {
   try {
     const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();

@@ -36,8 +36,10 @@ const PLAIN_JSON = new Set(['application/json', 'application/json; charset=utf-8
 export function jsonBody(limitBytes: number): RequestHandler {
   const standard = express.json({ limit: limitBytes });
   return (req, res, next) => {
-    const type = req.headers['content-type'];
     const declared = req.headers['content-length'];
+    // No body at all (most GETs): body-parser would only look and pass (type-is's hasBody is false).
+    if (declared === undefined && req.headers['transfer-encoding'] === undefined) return next();
+    const type = req.headers['content-type'];
     const length = declared === undefined ? NaN : Number(declared);
     const fast =
       type !== undefined &&

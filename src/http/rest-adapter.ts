@@ -108,8 +108,6 @@ export function restRouter(opts: RestOptions): RequestHandler {
     }
     const { route, params } = found;
     req.params = params;
-    // No body at all (most GETs): the parsers would only look and pass (type-is's hasBody is false).
-    if (req.headers['transfer-encoding'] === undefined && req.headers['content-length'] === undefined) return void handle(opts, route, req, res);
     json(req, res, (err?: unknown) => {
       if (err) return next(err);
       if (!route.rawBody) return void handle(opts, route, req, res);

@@ -8,15 +8,12 @@ import type { HistoryService } from '../history/history.service';
 import type { Replay } from '../history/replay.type';
 import type { TimelineEvent } from '../history/event.type';
 import { toInbox } from '../inboxes/inbox.service';
-import type { Inbox } from '../inboxes/inbox.type';
 import { toWait } from '../waits/wait.service';
-import type { Wait } from '../waits/wait.type';
 import { bumpSessionCount, countSessions } from './session-counts';
 import { Session, SessionPage, SessionStatus } from './session.type';
 
 /** How much of a session's inboxes or waits to read along with it. */
 export type ChildRead = 'rows' | 'ids' | false;
-
 
 export const SESSION_NAME_MAX = 200;
 export const SESSION_METADATA_MAX_BYTES = 16 * 1024;

@@ -1,5 +1,5 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { DateTimeScalar, JSONObjectScalar } from '../graphql/scalars';
+import { DateTimeScalar } from '../graphql/scalars';
 
 export enum WaitType {
   otp = 'otp',
