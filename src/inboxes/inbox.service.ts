@@ -10,7 +10,7 @@ import type { HistoryService } from '../history/history.service';
 import type { SessionService } from '../sessions/session.service';
 import { cancelPendingWaits } from '../waits/wait.rules';
 import { announceEnded, type WaitTelemetry } from '../waits/wait.service';
-import { type Inbox, type InboxPage, InboxStatus, type InboxStatusFilter } from './inbox.type';
+import { Inbox, type InboxPage, InboxStatus, type InboxStatusFilter } from './inbox.type';
 
 export type InboxRow = Awaited<ReturnType<Database['prisma']['inbox']['findFirstOrThrow']>>;
 
@@ -25,7 +25,8 @@ export function effectiveInboxStatus(row: { status: string; expiresAt: Date }, n
 
 /** The API's view of a row at `now` (expiry is read from the deadline, settled or not). */
 export function toInbox(row: InboxRow, now: Date): Inbox {
-  return {
+  // An instance, as toSession: TypeGraphQL would copy a plain object for each of its field resolvers.
+  return Object.assign(new Inbox(), {
     id: row.id,
     emailAddress: row.emailAddress,
     status: effectiveInboxStatus(row, now),
@@ -33,7 +34,7 @@ export function toInbox(row: InboxRow, now: Date): Inbox {
     metadata: row.metadata as Record<string, unknown>,
     createdAt: row.createdAt,
     expiresAt: row.expiresAt,
-  };
+  });
 }
 
 /** Inboxes: temporary addresses, optionally inside a session, that accept mail until they expire. */

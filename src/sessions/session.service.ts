@@ -22,7 +22,9 @@ export const FAILURE_REASON_MAX = 1000;
 type SessionRow = Awaited<ReturnType<Database['prisma']['session']['findFirstOrThrow']>>;
 
 export function toSession(row: SessionRow): Session {
-  return {
+  // An instance, not a literal: TypeGraphQL copies a plain object into a new Session (twice) for every
+  // field resolver it runs on it (inboxIds, waits, timeline…); an instance is used as it is.
+  return Object.assign(new Session(), {
     id: row.id,
     name: row.name,
     status: row.status as SessionStatus,
@@ -31,7 +33,7 @@ export function toSession(row: SessionRow): Session {
     completedAt: row.completedAt,
     failureReason: row.failureReason,
     metadata: row.metadata as Record<string, unknown>,
-  };
+  });
 }
 
 /** Sessions: creation, listing and the active → completed | failed lifecycle, with their history. */
