@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { dirname } from 'node:path';
 import type { Prisma, PrismaClient as SqliteClient } from '../generated/sqlite/client';
+import { splitReadsFromTransactions } from './sqlite-connections';
 import { withStatementCache } from './statement-cache';
 import { StatementCounter } from './statement-counter';
 import { type Provider, providerOf, sqlitePath } from './url';
@@ -16,9 +17,8 @@ export interface Database {
   readonly provider: Provider;
   readonly prisma: PrismaDb;
   /**
-   * Every write goes through here. On SQLite the adapter shares one connection, and only transactions
-   * are serialized: a write outside one could land inside another request's open transaction and be
-   * rolled back with it. Keeping all writes in `tx` rules that out.
+   * Every write goes through here. On SQLite, statements outside a transaction run on a read-only
+   * connection (sqlite-connections.ts): a write elsewhere fails.
    */
   tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /** SQL statements sent so far (tests and the benchmark read deltas of it). */
@@ -39,11 +39,6 @@ export async function createDatabase(opts: DatabaseOptions): Promise<Database> {
   const provider = providerOf(opts.url);
   const statements = new StatementCounter();
   const prisma = provider === 'sqlite' ? await createSqliteClient(opts, statements) : await createPostgresClient(opts, statements);
-  if (provider === 'sqlite') {
-    // WAL (set persistently by the migrator) lets readers run beside the writer; synchronous=FULL makes
-    // every commit durable before the client hears 201 — across a crash of the process or the machine.
-    await prisma.$executeRawUnsafe('PRAGMA synchronous = FULL');
-  }
   return {
     provider,
     prisma,
@@ -68,11 +63,32 @@ async function createSqliteClient(opts: DatabaseOptions, statements: StatementCo
   return new PrismaClient({ adapter });
 }
 
-/** The gateway's SQLite driver adapter: statements kept prepared, and counted. */
+/**
+ * The gateway's SQLite driver adapter: transactions on a writer connection, other reads on a read-only
+ * one; statements kept prepared on both, and counted.
+ */
 export async function sqliteAdapter(file: string, statements: StatementCounter): Promise<SqlDriverAdapterFactory> {
   // Each engine's adapter (and driver) is loaded only when that engine is used.
   const { PrismaBetterSqlite3 } = await import('@prisma/adapter-better-sqlite3');
-  return statements.wrap(withStatementCache(new PrismaBetterSqlite3({ url: `file:${file}`, timeout: 5_000 })));
+  const url = `file:${file}`;
+  const writer = withDurableCommits(withStatementCache(new PrismaBetterSqlite3({ url, timeout: 5_000 })));
+  const reader = withStatementCache(new PrismaBetterSqlite3({ url, timeout: 5_000, readonly: true }));
+  return statements.wrap(splitReadsFromTransactions(writer, reader));
+}
+
+/**
+ * WAL (set persistently by the migrator) lets the reader run beside the writer; synchronous=FULL makes
+ * every commit durable before the client hears 201 — across a crash of the process or the machine.
+ */
+function withDurableCommits<F extends SqlDriverAdapterFactory>(factory: F): F {
+  const connect = factory.connect.bind(factory);
+  return Object.assign(factory, {
+    connect: async () => {
+      const adapter = await connect();
+      await adapter.executeRaw({ sql: 'PRAGMA synchronous = FULL', args: [], argTypes: [] });
+      return adapter;
+    },
+  });
 }
 
 async function createPostgresClient(opts: DatabaseOptions, statements: StatementCounter): Promise<PrismaDb> {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { SqlDriverAdapter, SqlQuery } from '@prisma/driver-adapter-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sqliteAdapter } from '../../src/db/client';
+import type { SplitSqliteAdapter } from '../../src/db/sqlite-connections';
 import { cachesStatements, STATEMENT_CACHE_SIZE } from '../../src/db/statement-cache';
 import { StatementCounter } from '../../src/db/statement-counter';
 
@@ -15,12 +16,17 @@ afterEach(async () => {
 });
 
 /** The gateway's own SQLite adapter (as createDatabase builds it) on a fresh file. */
-async function connect(): Promise<SqlDriverAdapter> {
+async function connectGateway(): Promise<SplitSqliteAdapter> {
   const dir = mkdtempSync(join(tmpdir(), 'sg-stmt-cache-'));
   dirs.push(dir);
-  const adapter = await (await sqliteAdapter(join(dir, 'c.db'), new StatementCounter())).connect();
+  const adapter = (await (await sqliteAdapter(join(dir, 'c.db'), new StatementCounter())).connect()) as SplitSqliteAdapter;
   open.push(adapter);
   return adapter;
+}
+
+/** Its writer connection: the tests below create and change rows, which the read-only reader refuses. */
+async function connect(): Promise<SqlDriverAdapter> {
+  return (await connectGateway()).writer;
 }
 
 const q = (sql: string, ...args: unknown[]): SqlQuery => ({
@@ -35,8 +41,10 @@ async function table(adapter: SqlDriverAdapter): Promise<void> {
 }
 
 describe('SQLite statement cache', () => {
-  it('is on for the adapter createDatabase builds', async () => {
-    expect(cachesStatements(await connect())).toBe(true);
+  it('is on for both connections of the adapter createDatabase builds', async () => {
+    const adapter = await connectGateway();
+    expect(cachesStatements(adapter.writer)).toBe(true);
+    expect(cachesStatements(adapter.reader)).toBe(true);
   });
 
   it('runs one kept statement with each call’s own arguments', async () => {

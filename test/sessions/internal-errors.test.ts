@@ -18,7 +18,8 @@ beforeAll(async () => {
 });
 afterAll(() => s?.close());
 
-const exec = (sql: string) => s.app.db.prisma.$executeRawUnsafe(sql);
+// In a transaction, as every write: on SQLite, statements outside one run on a read-only connection.
+const exec = (sql: string) => s.app.db.tx((tx) => tx.$executeRawUnsafe(sql));
 
 describe('the Session table is gone', () => {
   beforeAll(() => exec('ALTER TABLE "Session" RENAME TO "Session_broken"'));
