@@ -24,45 +24,46 @@ async function open(): Promise<Database> {
   return db;
 }
 
-/** Resolves when `release` is called: holds a transaction open across the event loop, as a request's does between its awaits. */
-function gate(): { wait: Promise<void>; release: () => void } {
-  let release!: () => void;
-  const wait = new Promise<void>((resolve) => (release = resolve));
-  return { wait, release };
+/**
+ * A transaction that has written one owner row and stays open, as a request's does between its awaits,
+ * until `end` commits it or rolls it back (resolving once it has).
+ */
+async function openTransaction(db: Database, id: string): Promise<{ end(outcome: 'commit' | 'rollback'): Promise<void> }> {
+  let written!: () => void;
+  let finish!: (outcome: 'commit' | 'rollback') => void;
+  const wasWritten = new Promise<void>((resolve) => (written = resolve));
+  const outcome = new Promise<'commit' | 'rollback'>((resolve) => (finish = resolve));
+  const tx = db.tx(async (t) => {
+    await t.owner.create({ data: { id, name: id } });
+    written();
+    if ((await outcome) === 'rollback') throw new Error('rolled back');
+  });
+  tx.catch(() => {}); // observed by end()
+  await wasWritten;
+  return {
+    async end(how) {
+      finish(how);
+      if (how === 'commit') await tx;
+      else await expect(tx).rejects.toThrow('rolled back');
+    },
+  };
 }
 
 describe('SQLite: reads outside a transaction', () => {
   it('do not see rows another transaction has not committed, and see them once it has', async () => {
     const db = await open();
-    const written = gate();
-    const commit = gate();
-    const tx = db.tx(async (t) => {
-      await t.owner.create({ data: { id: 'own_pending', name: 'pending' } });
-      written.release();
-      await commit.wait;
-    });
-    await written.wait;
+    const tx = await openTransaction(db, 'own_pending');
     // The transaction is open, its row written: a plain read is not inside it.
     expect(await db.prisma.owner.findUnique({ where: { id: 'own_pending' } })).toBeNull();
-    commit.release();
-    await tx;
-    expect(await db.prisma.owner.findUnique({ where: { id: 'own_pending' } })).toMatchObject({ name: 'pending' });
+    await tx.end('commit');
+    expect(await db.prisma.owner.findUnique({ where: { id: 'own_pending' } })).toMatchObject({ name: 'own_pending' });
   });
 
   it('never see the rows of a transaction that rolled back', async () => {
     const db = await open();
-    const written = gate();
-    const fail = gate();
-    const tx = db.tx(async (t) => {
-      await t.owner.create({ data: { id: 'own_doomed', name: 'doomed' } });
-      written.release();
-      await fail.wait;
-      throw new Error('rolled back');
-    });
-    await written.wait;
+    const tx = await openTransaction(db, 'own_doomed');
     expect(await db.prisma.owner.count()).toBe(0);
-    fail.release();
-    await expect(tx).rejects.toThrow('rolled back');
+    await tx.end('rollback');
     expect(await db.prisma.owner.count()).toBe(0);
   });
 });
@@ -70,20 +71,12 @@ describe('SQLite: reads outside a transaction', () => {
 describe('SQLite: a write outside db.tx', () => {
   it('fails at once (read-only connection) and leaves an open transaction untouched', async () => {
     const db = await open();
-    const written = gate();
-    const commit = gate();
-    const tx = db.tx(async (t) => {
-      await t.owner.create({ data: { id: 'own_in_tx', name: 'in tx' } });
-      written.release();
-      await commit.wait;
-    });
-    await written.wait;
+    const tx = await openTransaction(db, 'own_in_tx');
     const started = Date.now();
     // Neither joins the open transaction nor waits (synchronously, in better-sqlite3) for its lock.
     await expect(db.prisma.owner.create({ data: { id: 'own_stray', name: 'stray' } })).rejects.toThrow(/readonly|read-only/i);
     expect(Date.now() - started).toBeLessThan(1_000);
-    commit.release();
-    await tx;
+    await tx.end('commit');
     expect((await db.prisma.owner.findMany({ orderBy: { id: 'asc' } })).map((o) => o.id)).toEqual(['own_in_tx']);
   });
 
