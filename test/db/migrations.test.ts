@@ -1,17 +1,16 @@
 // Guards the migrations: (a/b) prisma/<provider>/migrations still produce exactly the composed schema
 // (a model edited without `scripts/migration-create.ts` fails here), and (c) the runtime migrator
 // behaves like `prisma migrate deploy`, including several processes starting at once.
-import { execFileSync, spawn } from 'node:child_process';
-import { createHash, randomUUID } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { applyMigrations } from '../../src/db/migrate';
-import { diffMigrationsToSchema, migrationsDirFor, ROOT, type Provider } from '../../scripts/lib/schema-engine';
-import { concurrentStarts, EXTRA, fixtureMigrations, names, sha256, SLOW } from './migration-fixtures';
+import { diffMigrationsToSchema, migrationsDirFor, ROOT } from '../../scripts/lib/schema-engine';
+import { concurrentStarts, EXTRA, fixtureMigrations, names, sha256 } from './migration-fixtures';
 
 // The SQLite half; the PostgreSQL half is migrations.pg.test.ts (run by the postgresql project only).
 const HINT = 'prisma/models changed without a migration: run `npx tsx scripts/migration-create.ts --name <what_changed>`';

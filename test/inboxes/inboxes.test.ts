@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSession, errorText, expectError, invalid, manualClock } from '../sessions/helpers';
 import { startServer, type TestServer } from '../support/server';
-import { ADDRESS, count, createInbox, deliver, eventsWith, eventTypes, INBOX_ID, INBOX_KEYS, sleep } from './helpers';
+import { ADDRESS, count, createInbox, eventsWith, eventTypes, INBOX_ID, INBOX_KEYS, sleep } from './helpers';
 
 // A manual clock: expiry is tested by moving time, not by sleeping. Every inbox here that is not
 // meant to expire keeps the default TTL (1 h) and the clock moves forward by minutes at most.
@@ -234,7 +234,7 @@ describe('expiry', () => {
   it('concurrent settlers on an overdue inbox: inbox.expired exactly once', async () => {
     time.set('2024-06-12T10:30:00.000Z');
     const session = await createSession(s, { name: 'expiring-race' });
-    const inbox = await createInbox(s, { sessionId: session.id, ttlSeconds: 5 });
+    await createInbox(s, { sessionId: session.id, ttlSeconds: 5 });
     time.advance(6000);
     const settled = await Promise.all(Array.from({ length: 6 }, () => s.app.services.inboxes.settleDue(time.clock())));
     await sleep(700); // and the background settler, too

@@ -3,7 +3,7 @@
 // socket, free ports, bounded waiting, and plain SQL on either engine behind the gateway's back.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { type Agent, request as httpRequest } from 'node:http';
-import { connect, createServer, type Socket } from 'node:net';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
