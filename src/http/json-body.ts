@@ -1,4 +1,4 @@
-import express, { type Request, type RequestHandler } from 'express';
+import express, { type Request, type RequestHandler, type Response } from 'express';
 
 /** The errors below carry body-parser's `type`s, so httpErrorHandler answers them exactly as its own. */
 function readError(status: number, type: string, message: string): Error & { status: number; type: string } {
@@ -27,6 +27,22 @@ function parsed(req: Request, body: Buffer): Error | undefined {
 
 const PLAIN_JSON = new Set(['application/json', 'application/json; charset=utf-8', 'application/json;charset=utf-8']);
 
+/** A body declared more than this many times its limit is refused unread (refuseFarOversized). */
+export const READ_OFF_FACTOR = 4;
+
+/**
+ * A 413 for a request whose Content-Length is far over `limit`, to answer at once, unread, on a
+ * connection then closed. body-parser reads an oversized body off before answering, so the connection
+ * can serve the next request: right for a body a little too large, but a client declaring gigabytes
+ * would have all of them read. Compressed bodies are left to body-parser (their length is not the size).
+ */
+export function refuseFarOversized(req: Request, res: Response, limit: number): Error | undefined {
+  const declared = Number(req.headers['content-length']);
+  if (!(declared > READ_OFF_FACTOR * limit) || req.headers['content-encoding'] !== undefined) return undefined;
+  res.setHeader('Connection', 'close');
+  return readError(413, 'entity.too.large', 'request entity too large');
+}
+
 /**
  * `express.json({ limit })`, with a fast path for the request nearly every API client sends: plain
  * UTF-8 JSON with a Content-Length within the limit, not compressed. body-parser's general machinery
@@ -40,10 +56,13 @@ export function jsonBody(limitBytes: number): RequestHandler {
     // No body at all (most GETs): body-parser would only look and pass (type-is's hasBody is false).
     if (declared === undefined && req.headers['transfer-encoding'] === undefined) return next();
     const type = req.headers['content-type'];
+    const plainJson = type !== undefined && PLAIN_JSON.has(type.toLowerCase());
+    // Only for the types read here as they are: for others body-parser answers first (415 for a charset…).
+    const refused = plainJson ? refuseFarOversized(req, res, limitBytes) : undefined;
+    if (refused) return next(refused);
     const length = declared === undefined ? NaN : Number(declared);
     const fast =
-      type !== undefined &&
-      PLAIN_JSON.has(type.toLowerCase()) &&
+      plainJson &&
       req.headers['content-encoding'] === undefined &&
       req.headers['transfer-encoding'] === undefined &&
       Number.isInteger(length) &&

@@ -19,7 +19,7 @@ import { IDEMPOTENCY_KEY_PATTERN, type IdempotencyStore, requestHash } from '../
 import { sendError } from './errors';
 import { sendJson } from './send-json';
 import { describeVariableErrors } from './input-errors';
-import { jsonBody } from './json-body';
+import { jsonBody, refuseFarOversized } from './json-body';
 import { requestSignal } from './request-signal';
 import { type RouteMatch, RouteTable } from './route-table';
 
@@ -127,8 +127,20 @@ function prepare({ schema, rawBodyLimit }: RestOptions, route: RestRoute): Prepa
     const named = getNamedType(typeFromAST(schema, def.type)!).name;
     if (named === 'Int' || named === 'Float' || named === 'Boolean') numericVariables.set(def.variable.name.value, named);
   }
-  const rawBody = route.rawBodyTypes ? express.text({ type: route.rawBodyTypes, limit: rawBodyLimit }) : undefined;
+  const rawBody = route.rawBodyTypes ? rawTextBody(route.rawBodyTypes, rawBodyLimit) : undefined;
   return { ...route, document, definitions, numericVariables, rawBody };
+}
+
+/** `express.text` for the route's raw types; a body declared far over the limit is refused unread. */
+function rawTextBody(types: string[], limit: number): RequestHandler {
+  const text = express.text({ type: types, limit });
+  const exact = new Set(types.map((t) => t.toLowerCase()));
+  return (req, res, next) => {
+    const type = req.headers['content-type']?.toLowerCase();
+    const refused = type !== undefined && exact.has(type) ? refuseFarOversized(req, res, limit) : undefined;
+    if (refused) return next(refused);
+    text(req, res, next);
+  };
 }
 
 /** What a route answers: a status and a JSON body (none for 204). */
