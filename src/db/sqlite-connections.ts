@@ -42,6 +42,7 @@ export function splitReadsFromTransactions(writer: SqlDriverAdapterFactory, read
         executeScript: (script) => w.executeScript(script),
         startTransaction: (isolationLevel) => w.startTransaction(isolationLevel),
         dispose: async () => {
+          // The writer last: the last connection to close checkpoints the WAL into the file, which takes a writable one.
           await r.dispose();
           await w.dispose();
         },
