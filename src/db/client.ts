@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { dirname } from 'node:path';
 import type { Prisma, PrismaClient as SqliteClient } from '../generated/sqlite/client';
-import { splitReadsFromTransactions } from './sqlite-connections';
+import { onConnect, splitReadsFromTransactions } from './sqlite-connections';
 import { withStatementCache } from './statement-cache';
 import { StatementCounter } from './statement-counter';
 import { type Provider, providerOf, sqlitePath } from './url';
@@ -56,7 +56,6 @@ export async function createDatabase(opts: DatabaseOptions): Promise<Database> {
 async function createSqliteClient(opts: DatabaseOptions, statements: StatementCounter): Promise<PrismaDb> {
   const file = sqlitePath(opts.url);
   mkdirSync(dirname(file), { recursive: true });
-  // busy timeout: other processes (the keys CLI, a migrating instance) may hold the write lock briefly.
   const adapter = await sqliteAdapter(file, statements);
   // Loaded only for the engine in use: each generated client brings its own query compiler.
   const { PrismaClient } = await import('../generated/sqlite/client');
@@ -71,6 +70,7 @@ export async function sqliteAdapter(file: string, statements: StatementCounter):
   // Each engine's adapter (and driver) is loaded only when that engine is used.
   const { PrismaBetterSqlite3 } = await import('@prisma/adapter-better-sqlite3');
   const url = `file:${file}`;
+  // busy timeout: other processes (the keys CLI, a migrating instance) may hold the write lock briefly.
   const writer = withDurableCommits(withStatementCache(new PrismaBetterSqlite3({ url, timeout: 5_000 })));
   const reader = withStatementCache(new PrismaBetterSqlite3({ url, timeout: 5_000, readonly: true }));
   return statements.wrap(splitReadsFromTransactions(writer, reader));
@@ -81,13 +81,8 @@ export async function sqliteAdapter(file: string, statements: StatementCounter):
  * every commit durable before the client hears 201 — across a crash of the process or the machine.
  */
 function withDurableCommits<F extends SqlDriverAdapterFactory>(factory: F): F {
-  const connect = factory.connect.bind(factory);
-  return Object.assign(factory, {
-    connect: async () => {
-      const adapter = await connect();
-      await adapter.executeRaw({ sql: 'PRAGMA synchronous = FULL', args: [], argTypes: [] });
-      return adapter;
-    },
+  return onConnect(factory, async (adapter) => {
+    await adapter.executeRaw({ sql: 'PRAGMA synchronous = FULL', args: [], argTypes: [] });
   });
 }
 

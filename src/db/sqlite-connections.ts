@@ -1,5 +1,20 @@
 import type { SqlDriverAdapter, SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 
+/**
+ * The factory, whose every new connection gets `setup` before Prisma uses it. The factory itself is
+ * kept (adapters use #private fields), with only `connect` replaced.
+ */
+export function onConnect<F extends SqlDriverAdapterFactory>(factory: F, setup: (adapter: SqlDriverAdapter) => void | Promise<void>): F {
+  const connect = factory.connect.bind(factory);
+  return Object.assign(factory, {
+    connect: async () => {
+      const adapter = await connect();
+      await setup(adapter);
+      return adapter;
+    },
+  });
+}
+
 /** The SQLite adapter the gateway runs on: its two connections are visible for tests. */
 export interface SplitSqliteAdapter extends SqlDriverAdapter {
   readonly writer: SqlDriverAdapter;

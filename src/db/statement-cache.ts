@@ -1,5 +1,6 @@
 import type { Database as SqliteConnection, Statement } from 'better-sqlite3';
 import type { SqlDriverAdapter, SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { onConnect } from './sqlite-connections';
 
 /** Distinct SQL texts kept prepared. Prisma's texts are few (one per query shape; `IN` lists vary by arity). */
 export const STATEMENT_CACHE_SIZE = 500;
@@ -14,14 +15,9 @@ export const STATEMENT_CACHE_SIZE = 500;
  * that changes shape fails that test instead of quietly losing the cache.
  */
 export function withStatementCache<F extends SqlDriverAdapterFactory>(factory: F): F {
-  const connect = factory.connect.bind(factory);
-  return Object.assign(factory, {
-    connect: async () => {
-      const adapter = await connect();
-      const connection = (adapter as unknown as { client?: SqliteConnection }).client;
-      if (connection && typeof connection.prepare === 'function') installCache(connection);
-      return adapter;
-    },
+  return onConnect(factory, (adapter) => {
+    const connection = (adapter as unknown as { client?: SqliteConnection }).client;
+    if (connection && typeof connection.prepare === 'function') installCache(connection);
   });
 }
 
