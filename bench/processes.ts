@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -132,6 +132,30 @@ export function memoryOf(pid: number): { rssMB: number; peakMB: number } | null 
     return { rssMB: kb('VmRSS') / 1024, peakMB: kb('VmHWM') / 1024 };
   } catch {
     return null; // not Linux, or the process is gone
+  }
+}
+
+/** Clock ticks per second of /proc's CPU times (USER_HZ; 100 on every common Linux build). */
+const TICKS_PER_SECOND = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/**
+ * CPU seconds a process has used so far, all its threads (user + system, from /proc/<pid>/stat); null
+ * off Linux. Unlike req/s, it does not move when the machine lends the core to someone else for a while.
+ */
+export function cpuSecondsOf(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces, hence the last ')'): utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return null;
   }
 }
 

@@ -15,6 +15,8 @@ export interface ScenarioResult {
   statementsAlt?: Record<string, StatementCount>;
   /** Statements per request under load, from the gateway's GET /metrics (null when it has none). */
   serverStatements: number | null;
+  /** The server process's CPU time (all threads) per request sent, in µs; null off Linux. */
+  cpuPerRequestUs: number | null;
   memory: { rssMaxMB: number; peakMB: number };
 }
 
@@ -73,6 +75,12 @@ function roundSpread(a: ScenarioResult, b: ScenarioResult): string {
   return `; per round ${fmt(ratios[0], 2)}–${fmt(ratios[n - 1], 2)}`;
 }
 
+/** The same comparison by server CPU time per request (b's over a's: higher is better, as with req/s). */
+function cpuRatio(a: ScenarioResult, b: ScenarioResult): string {
+  if (!a.cpuPerRequestUs || !b.cpuPerRequestUs) return '';
+  return `; by CPU per request ${fmt(b.cpuPerRequestUs / a.cpuPerRequestUs, 2)} (${fmt(a.cpuPerRequestUs)} / ${fmt(b.cpuPerRequestUs)} µs)`;
+}
+
 export function evaluateTargets(results: ScenarioResult[], connections: number): Target[] {
   const find = (name: ScenarioName) => results.filter((r) => r.name === name);
   const [rest] = find('rest-get');
@@ -84,7 +92,11 @@ export function evaluateTargets(results: ScenarioResult[], connections: number):
   const ratio = (a: ScenarioResult | undefined, b: ScenarioResult | undefined, what: string, min: number) => {
     if (!a || !b) return targets.push({ target: what, value: 'not measured in this run', status: 'n/a' });
     const r = a.load.requestsPerSec / b.load.requestsPerSec;
-    targets.push({ target: what, value: `${fmt(r, 2)} (${fmt(a.load.requestsPerSec)} / ${fmt(b.load.requestsPerSec)} req/s${roundSpread(a, b)})`, status: r >= min ? 'met' : 'missed' });
+    targets.push({
+      target: what,
+      value: `${fmt(r, 2)} (${fmt(a.load.requestsPerSec)} / ${fmt(b.load.requestsPerSec)} req/s${roundSpread(a, b)}${cpuRatio(a, b)})`,
+      status: r >= min ? 'met' : 'missed',
+    });
   };
   ratio(rest, ref, `REST by id ≥ ${BY_ID_RATIO_MIN} × hand-written`, BY_ID_RATIO_MIN);
   ratio(gql, ref, `GraphQL by id ≥ ${BY_ID_RATIO_MIN} × hand-written`, BY_ID_RATIO_MIN);
@@ -150,12 +162,13 @@ function rows(results: ScenarioResult[]): string[][] {
       String(r.load.errors) + (r.load.errors ? ' ❌' : ''),
       String(r.statements.perRequest) + (r.statements.samples.some((s) => s !== r.statements.perRequest) ? ` (${r.statements.samples.join('/')})` : ''),
       r.serverStatements === null ? '–' : fmt(r.serverStatements, 2),
+      r.cpuPerRequestUs === null ? '–' : fmt(r.cpuPerRequestUs),
       `${fmt(r.memory.peakMB)}${r.server === 'reference' ? ' (ref)' : ''}`,
     ];
   });
 }
 
-const HEADER = ['scenario', 'what', 'sessions', 'req/s', 'vs ref', 'p50 ms', 'p99 ms', 'p99/p50', 'errors', 'SQL/req', 'SQL/req load', 'peak RSS MB'];
+const HEADER = ['scenario', 'what', 'sessions', 'req/s', 'vs ref', 'p50 ms', 'p99 ms', 'p99/p50', 'errors', 'SQL/req', 'SQL/req load', 'CPU µs/req', 'peak RSS MB'];
 
 export function textTable(results: ScenarioResult[], targets: Target[]): string {
   const body = rows(results).map((r) => r.filter((_, i) => i !== 1));

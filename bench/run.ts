@@ -14,7 +14,7 @@ import { join, relative, resolve } from 'node:path';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { dist } from './dist';
 import { graphql, expectStatus } from './http';
-import { describeServers, memoryOf, onCleanup, RATE_LIMIT_UNREACHABLE, ROOT, runCleanups, sampleMemory, type ServerProcess, startGateway, startReference } from './processes';
+import { cpuSecondsOf, describeServers, memoryOf, onCleanup, RATE_LIMIT_UNREACHABLE, ROOT, runCleanups, sampleMemory, type ServerProcess, startGateway, startReference } from './processes';
 import { evaluateTargets, machineInfo, markdown, round, type ScenarioResult, textTable } from './report';
 import { cannon, flowOnce, flowSlice, GET_SESSION_QUERY, type HttpScenario, nestedQuery, once, SCENARIO_NAMES, type ScenarioName, scenarios, type Slice, summarize } from './scenarios';
 import { seedDirect, seedRich, seedViaApi } from './seed';
@@ -273,7 +273,7 @@ async function loadAll(opts: Options, env: Env, names: ScenarioName[], counts: M
   const results: ScenarioResult[] = [];
   for (const group of groups) {
     const rounds = group.length > 1 ? opts.rounds : 1;
-    const state = new Map(group.map((n) => [n, { slices: [] as Slice[], statements: 0, sent: 0, rssMaxMB: 0, peakMB: 0, metrics: true }]));
+    const state = new Map(group.map((n) => [n, { slices: [] as Slice[], statements: 0, sent: 0, rssMaxMB: 0, peakMB: 0, metrics: true, cpuSeconds: 0, cpuSent: 0 as number | null }]));
     if (rounds > 1) log(`▶ ${group.join(', ')}: interleaved, ${rounds} rounds of ${round(opts.duration / rounds, 2)} s each`);
     const warmed = new Set<ScenarioName>();
     for (let r = 0; r < rounds; r++) {
@@ -291,6 +291,7 @@ async function loadAll(opts: Options, env: Env, names: ScenarioName[], counts: M
         }
         const sampler = sampleMemory(server.pid);
         const before = await serverStatementCount(server.url);
+        const cpuBefore = cpuSecondsOf(server.pid);
         try {
           st.slices.push(await (s.kind === 'flow' ? flowSlice(server.url, env.key, opts.connections, seconds) : cannon(s, server.url, env.key, opts.connections, seconds, CONNECTION_LEAD_S)));
         } finally {
@@ -302,6 +303,12 @@ async function loadAll(opts: Options, env: Env, names: ScenarioName[], counts: M
         // are in `sent` and their statements belong to them.
         await settle(server.url);
         const after = await serverStatementCount(server.url);
+        const cpuAfter = cpuSecondsOf(server.pid);
+        if (cpuBefore === null || cpuAfter === null || st.cpuSent === null) st.cpuSent = null;
+        else {
+          st.cpuSeconds += cpuAfter - cpuBefore;
+          st.cpuSent += st.slices.at(-1)!.sent;
+        }
         if (before === null || after === null) st.metrics = false;
         else {
           st.statements += after - before;
@@ -322,12 +329,14 @@ async function loadAll(opts: Options, env: Env, names: ScenarioName[], counts: M
         load,
         ...c,
         serverStatements: st.metrics && st.sent ? st.statements / st.sent : null,
+        cpuPerRequestUs: st.cpuSent ? (st.cpuSeconds / st.cpuSent) * 1e6 : null,
         memory: { rssMaxMB: st.rssMaxMB, peakMB: st.peakMB },
       };
       log(
         `  ${name}: ${round(load.requestsPerSec, 1)} ${name === 'flow' ? 'flows' : 'req'}/s, p50 ${round(load.p50, 1)} ms, p99 ${round(load.p99, 1)} ms, ` +
           `errors ${load.errors}${load.errors ? ` ${JSON.stringify(load.errorDetail)}` : ''}, SQL/req ${c.statements.perRequest}` +
-          `${result.serverStatements === null ? '' : ` (under load ${round(result.serverStatements, 2)})`}, peak RSS ${round(st.peakMB)} MB`,
+          `${result.serverStatements === null ? '' : ` (under load ${round(result.serverStatements, 2)})`}` +
+          `${result.cpuPerRequestUs === null ? '' : `, server CPU ${round(result.cpuPerRequestUs)} µs/req`}, peak RSS ${round(st.peakMB)} MB`,
       );
       results.push(result);
     }
@@ -373,8 +382,11 @@ async function main(): Promise<void> {
     'peak RSS: VmHWM of the server process (the gateway; the reference process for its own row) after the scenario.',
     `gateway RSS: ${round(env.memory.afterStartMB)} MB just started, ${round(env.memory.afterSeedMB)} MB after seeding, VmHWM ${round(gatewayPeak ?? NaN)} MB at the end of the main run.`,
     ...(results.some((r) => r.serverStatements !== null)
-      ? ['SQL/req load: statements per request under load, from the gateway\'s own GET /metrics (sessions_gateway_sql_statements_total) read before each measured slice and after the server drained, divided by the requests sent; includes background work (deadline settler every 500 ms, rate-limit flushes every 100 ms), which weighs more the slower the scenario.']
+      ? ['SQL/req load: statements per request under load, from the gateway\'s own GET /metrics (sessions_gateway_sql_statements_total) read before each measured slice and after the server drained, divided by the requests sent; includes background work (the deadline settler every 500 ms), which weighs more the slower the scenario.']
       : ['SQL/req load: – because this build has no GET /metrics with sessions_gateway_sql_statements_total.']),
+    ...(results.some((r) => r.cpuPerRequestUs !== null)
+      ? ['CPU µs/req: the server process\'s CPU time (user + system, all threads, from /proc/<pid>/stat) over each slice until it drained, divided by the requests sent. It leaves out time the machine gave to other work, so it moves less than req/s from run to run; the by-id lines show both ratios, and the targets are judged on req/s.']
+      : []),
     `rate limiting: the gateway runs with RATE_LIMIT_PER_MINUTE=${RATE_LIMIT_UNREACHABLE} (on, never reached); the in-process counting app runs with it off.`,
   ];
   const info = {
