@@ -7,7 +7,6 @@ import { createDatabase, type Database } from './db/client';
 import { applyMigrations } from './db/migrate';
 import { bridgeNotifierOverPostgres } from './db/pg-notify';
 import { createApollo } from './graphql/apollo';
-import { createExecutor } from './graphql/executor';
 import { type Context, createContext } from './graphql/context';
 import { graphqlEndpoint } from './graphql/endpoint';
 import { type ErrorLogger, markRequest } from './graphql/errors';
@@ -74,8 +73,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   const admit = createAdmit(services.apiKeys, rateLimiter);
   const idempotency = new IdempotencyStore(db, clock);
   const schema = getSchema();
-  const execute = createExecutor(schema);
-  const apollo = createApollo(schema, { introspection: config.introspection, logError, execute });
+  const apollo = createApollo(schema, { introspection: config.introspection, logError });
   await apollo.start();
 
   const app = express();
@@ -89,7 +87,6 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     '/api/v1',
     restRouter({
       schema,
-      execute,
       services,
       routes: restRoutes,
       logError,

@@ -8,7 +8,6 @@ import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { GraphQLError, GraphQLSchema } from 'graphql';
 import type { Context } from './context';
 import { type ErrorLogger, markRequest, maskError } from './errors';
-import { type Executor, executorGateway } from './executor';
 
 /**
  * Limits that keep one request from costing the server too much (depth, aliases, directives, tokens,
@@ -17,7 +16,7 @@ import { type Executor, executorGateway } from './executor';
  */
 export const GRAPHQL_LIMITS = { maxDepth: 10, maxAliases: 15, maxDirectives: 20, maxTokens: 2000, maxCost: 5000 };
 
-export function createApollo(schema: GraphQLSchema, opts: { introspection: boolean; logError: ErrorLogger; execute: Executor }): ApolloServer<Context> {
+export function createApollo(schema: GraphQLSchema, opts: { introspection: boolean; logError: ErrorLogger }): ApolloServer<Context> {
   const armor = new ApolloArmor({
     maxDepth: { n: GRAPHQL_LIMITS.maxDepth, ignoreIntrospection: true },
     // No alias is free: armor's default allow-list exempts `__typename`, which lets 100 aliases of it through.
@@ -30,7 +29,7 @@ export function createApollo(schema: GraphQLSchema, opts: { introspection: boole
     blockFieldSuggestion: { enabled: !opts.introspection },
   }).protect();
   return new ApolloServer<Context>({
-    gateway: executorGateway(schema, opts.execute),
+    schema,
     introspection: opts.introspection,
     parseOptions: { maxTokens: GRAPHQL_LIMITS.maxTokens },
     // Batched requests multiply every limit above: off (also armor's default).

@@ -5,6 +5,7 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
   type VariableDefinitionNode,
+  execute as executeOperation,
   getNamedType,
   parse,
   typeFromAST,
@@ -13,7 +14,6 @@ import {
 import type { Admit } from '../auth/admit';
 import { type Context, createContext } from '../graphql/context';
 import { type ErrorLogger, maskError } from '../graphql/errors';
-import type { Executor } from '../graphql/executor';
 import type { Services } from '../services';
 import { IDEMPOTENCY_KEY_PATTERN, type IdempotencyStore, requestHash } from '../protection/idempotency';
 import { sendError } from './errors';
@@ -63,8 +63,6 @@ const ERROR_STATUS: Record<string, { status: number; title: string }> = {
 
 interface RestOptions {
   schema: GraphQLSchema;
-  /** How operations run (createExecutor): the same executor `/graphql` uses. */
-  execute: Executor;
   services: Services;
   routes: RestRoute[];
   logError: ErrorLogger;
@@ -187,7 +185,7 @@ function readInput(route: PreparedRoute, req: Request): RestRequest | Reply {
 
 async function execute(opts: RestOptions, route: PreparedRoute, input: RestRequest, contextValue: Context): Promise<Reply> {
   const variables = fromText(route, route.variables(input));
-  const result = await opts.execute({ document: route.document, variableValues: variables, contextValue });
+  const result = (await executeOperation({ schema: opts.schema, document: route.document, variableValues: variables, contextValue })) as ExecutionResult;
   if (result.errors?.length) return graphQLErrorReply(opts, route, result, variables, contextValue.requestId);
   const body = route.body(result.data);
   return { status: route.status ?? (body === undefined ? 204 : 200), body };
