@@ -146,7 +146,8 @@ const TICKS_PER_SECOND = (() => {
 
 /**
  * CPU seconds a process has used so far, all its threads (user + system, from /proc/<pid>/stat); null
- * off Linux. Unlike req/s, it does not move when the machine lends the core to someone else for a while.
+ * off Linux or once the process is gone. Unlike req/s, it leaves out the time the machine gave to other
+ * processes (test/bench/cpu-time.test.ts).
  */
 export function cpuSecondsOf(pid: number): number | null {
   try {
