@@ -36,6 +36,8 @@ export interface Machine {
   node: string;
   date: string;
   engine: string;
+  /** NODE_OPTIONS as the servers inherit it (both, so ratios stay like for like); '' when unset. */
+  nodeOptions: string;
 }
 
 export function machineInfo(engine: string): Machine {
@@ -50,6 +52,7 @@ export function machineInfo(engine: string): Machine {
     node: process.version,
     date: new Date().toISOString(),
     engine,
+    nodeOptions: process.env.NODE_OPTIONS?.trim() ?? '',
   };
 }
 
@@ -197,7 +200,7 @@ export function markdown(info: RunInfo, results: ScenarioResult[], targets: Targ
     `# sessions-gateway benchmark — ${m.date}`,
     '',
     `- **Machine:** ${m.cpu}, ${m.cores} cores, ${m.memoryGB} GB RAM (${m.freeMemoryGB} GB free), load average at start ${m.loadAverage.join(' / ')}, Linux ${m.kernel}`,
-    `- **Node.js:** ${m.node} · **engine:** ${m.engine} · **commit:** ${info.commit}`,
+    `- **Node.js:** ${m.node}${m.nodeOptions ? ` with \`NODE_OPTIONS=${m.nodeOptions}\` (gateway and reference)` : ''} · **engine:** ${m.engine} · **commit:** ${info.commit}`,
     `- **Run:** ${o.connections} connections, ${o.warmup} s warm-up + ${o.duration} s measured per scenario, ${o.sessions} seeded sessions (+ ${o.richSessions} with 1 inbox + 1 wait), seeded via ${o.seed}`,
     '',
     '## Results',

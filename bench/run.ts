@@ -357,7 +357,7 @@ function gitCommit(): string {
 async function main(): Promise<void> {
   const opts = options();
   const machine = machineInfo(opts.engine);
-  log(`sessions-gateway bench: ${machine.cpu}, ${machine.cores} cores, node ${machine.node}, load ${machine.loadAverage.join(' ')}`);
+  log(`sessions-gateway bench: ${machine.cpu}, ${machine.cores} cores, node ${machine.node}${machine.nodeOptions ? ` (NODE_OPTIONS=${machine.nodeOptions})` : ''}, load ${machine.loadAverage.join(' ')}`);
   const results: ScenarioResult[] = [];
 
   const env = await setupEnv(opts, opts.sessions, opts.only.includes('reference'));
