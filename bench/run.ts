@@ -273,7 +273,7 @@ async function loadAll(opts: Options, env: Env, names: ScenarioName[], counts: M
   const results: ScenarioResult[] = [];
   for (const group of groups) {
     const rounds = group.length > 1 ? opts.rounds : 1;
-    const state = new Map(group.map((n) => [n, { slices: [] as Slice[], statements: 0, sent: 0, rssMaxMB: 0, peakMB: 0, metrics: true, cpuSeconds: 0, cpuSent: 0 as number | null }]));
+    const state = new Map(group.map((n) => [n, { slices: [] as Slice[], statements: 0, rssMaxMB: 0, peakMB: 0, metrics: true, cpuSeconds: 0, cpu: true }]));
     if (rounds > 1) log(`▶ ${group.join(', ')}: interleaved, ${rounds} rounds of ${round(opts.duration / rounds, 2)} s each`);
     const warmed = new Set<ScenarioName>();
     for (let r = 0; r < rounds; r++) {
@@ -304,16 +304,10 @@ async function loadAll(opts: Options, env: Env, names: ScenarioName[], counts: M
         await settle(server.url);
         const after = await serverStatementCount(server.url);
         const cpuAfter = cpuSecondsOf(server.pid);
-        if (cpuBefore === null || cpuAfter === null || st.cpuSent === null) st.cpuSent = null;
-        else {
-          st.cpuSeconds += cpuAfter - cpuBefore;
-          st.cpuSent += st.slices.at(-1)!.sent;
-        }
+        if (cpuBefore === null || cpuAfter === null) st.cpu = false;
+        else st.cpuSeconds += cpuAfter - cpuBefore;
         if (before === null || after === null) st.metrics = false;
-        else {
-          st.statements += after - before;
-          st.sent += st.slices.at(-1)!.sent;
-        }
+        else st.statements += after - before;
       }
     }
     for (const name of group) {
@@ -321,6 +315,8 @@ async function loadAll(opts: Options, env: Env, names: ScenarioName[], counts: M
       const st = state.get(name)!;
       const load = summarize(st.slices);
       const c = counts.get(name)!;
+      // Requests (flows) sent over all slices: what the server's statement and CPU counts are divided by.
+      const sent = st.slices.reduce((n, slice) => n + slice.sent, 0);
       const result: ScenarioResult = {
         name,
         title: s.title,
@@ -328,8 +324,8 @@ async function loadAll(opts: Options, env: Env, names: ScenarioName[], counts: M
         sessions: env.sessions,
         load,
         ...c,
-        serverStatements: st.metrics && st.sent ? st.statements / st.sent : null,
-        cpuPerRequestUs: st.cpuSent ? (st.cpuSeconds / st.cpuSent) * 1e6 : null,
+        serverStatements: st.metrics && sent ? st.statements / sent : null,
+        cpuPerRequestUs: st.cpu && sent ? (st.cpuSeconds / sent) * 1e6 : null,
         memory: { rssMaxMB: st.rssMaxMB, peakMB: st.peakMB },
       };
       log(
