@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SqlDriverAdapter, SqlQuery } from '@prisma/driver-adapter-utils';
+import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sqliteAdapter } from '../../src/db/client';
 import type { SplitSqliteAdapter } from '../../src/db/sqlite-connections';
@@ -15,11 +16,14 @@ afterEach(async () => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-/** The gateway's own SQLite adapter (as createDatabase builds it) on a fresh file. */
+let lastFile = '';
+
+/** The gateway's own SQLite adapter (as createDatabase builds it) on a fresh file (then in `lastFile`). */
 async function connectGateway(): Promise<SplitSqliteAdapter> {
   const dir = mkdtempSync(join(tmpdir(), 'sg-stmt-cache-'));
   dirs.push(dir);
-  const adapter = (await (await sqliteAdapter(join(dir, 'c.db'), new StatementCounter())).connect()) as SplitSqliteAdapter;
+  lastFile = join(dir, 'c.db');
+  const adapter = (await (await sqliteAdapter(lastFile, new StatementCounter())).connect()) as SplitSqliteAdapter;
   open.push(adapter);
   return adapter;
 }
@@ -27,6 +31,12 @@ async function connectGateway(): Promise<SplitSqliteAdapter> {
 /** Its writer connection: the tests below create and change rows, which the read-only reader refuses. */
 async function connect(): Promise<SqlDriverAdapter> {
   return (await connectGateway()).writer;
+}
+
+/** What the adapter reads of a kept statement's columns (its better-sqlite3 connection is its `client`). */
+function columnsAsTheAdapterReadsThem(adapter: SqlDriverAdapter, sql: string, ...args: unknown[]): unknown {
+  const client = (adapter as unknown as { client: { prepare(sql: string): { bind(...a: unknown[]): { columns(): unknown } } } }).client;
+  return client.prepare(sql).bind(...args).columns();
 }
 
 const q = (sql: string, ...args: unknown[]): SqlQuery => ({
@@ -83,6 +93,35 @@ describe('SQLite statement cache', () => {
       await (outcome === 'COMMIT' ? tx.commit() : tx.rollback());
     }
     expect((await adapter.queryRaw(q("SELECT count(*) FROM item WHERE id LIKE 'tx-%'"))).rows).toEqual([[2]]);
+  });
+
+  it('keeps a statement’s columns, and reads them again once the schema changed, here or in another connection', async () => {
+    const adapter = await connect();
+    await table(adapter);
+    const select = 'SELECT * FROM item WHERE id = ?';
+    const names = async () => (await adapter.queryRaw(q(select, 'i2'))).columnNames;
+    expect(await names()).toEqual(['id', 'n']);
+    // Kept: the same definitions, not read anew.
+    expect(columnsAsTheAdapterReadsThem(adapter, select, 'i1')).toBe(columnsAsTheAdapterReadsThem(adapter, select, 'i2'));
+
+    // Another connection (another process, say) renames a column: same text, same width, new name.
+    const other = new BetterSqlite3(lastFile);
+    try {
+      other.exec('ALTER TABLE item RENAME COLUMN n TO amount');
+    } finally {
+      other.close();
+    }
+    // SQLite reloads this connection's view of the schema when it next runs a statement: the first run
+    // may still describe the columns as they were (so it does without the cache), the next ones do not.
+    await names();
+    expect(await names()).toEqual(['id', 'amount']);
+    expect(await names()).toEqual(['id', 'amount']);
+
+    // This connection adds one: seen at once.
+    await adapter.executeRaw(q('ALTER TABLE item ADD COLUMN note TEXT'));
+    const result = await adapter.queryRaw(q(select, 'i2'));
+    expect(result.columnNames).toEqual(['id', 'amount', 'note']);
+    expect(result.rows).toEqual([['i2', 20, null]]);
   });
 
   it('stays right when more texts are used than it keeps', async () => {
