@@ -110,7 +110,7 @@ function applySqlite(url: string, files: MigrationFile[], log: (m: string) => vo
     // deletes); their own `PRAGMA foreign_keys=OFF` is a no-op inside a transaction, so do it here.
     db.pragma('foreign_keys = OFF');
     // WAL is a property of the database file: set once here, every later connection uses it.
-    db.pragma('journal_mode = WAL');
+    switchToWal(db);
     db.exec('BEGIN IMMEDIATE'); // the write lock, held for the whole run
     try {
       db.exec(SQLITE_TABLE);
@@ -145,6 +145,25 @@ function applySqlite(url: string, files: MigrationFile[], log: (m: string) => vo
     db.close();
   }
   return applied;
+}
+
+/**
+ * `PRAGMA journal_mode = WAL`, retried until the busy timeout. Switching needs an exclusive lock, and while
+ * another connection holds the write lock SQLite answers SQLITE_BUSY at once, without waiting in the busy
+ * handler (it would deadlock): two instances starting on a new file at the same time hit it.
+ */
+function switchToWal(db: Database.Database): void {
+  const deadline = Date.now() + SQLITE_BUSY_TIMEOUT_MS;
+  for (;;) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (e) {
+      if ((e as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw e;
+      // Synchronous, as the whole migration run is (see applySqlite).
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 25);
+    }
+  }
 }
 
 // ---- PostgreSQL ----------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 // Guards the migrations: (a/b) prisma/<provider>/migrations still produce exactly the composed schema
 // (a model edited without `scripts/migration-create.ts` fails here), and (c) the runtime migrator
 // behaves like `prisma migrate deploy`, including several processes starting at once.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -93,6 +94,24 @@ describe('runtime migrator: sqlite', () => {
     const db = new Database(file, { readonly: true });
     expect(db.prepare('SELECT migration_name FROM _prisma_migrations').pluck().all()).toHaveLength(names(dir).length - 1);
     expect(db.prepare(`SELECT name FROM sqlite_master WHERE name = 'Half'`).get()).toBeUndefined();
+    db.close();
+  });
+
+  it('waits for another process that holds the write lock of a new file, instead of failing at once', async () => {
+    // Switching to WAL needs an exclusive lock; while another connection holds the write lock, SQLite
+    // answers SQLITE_BUSY at once (no busy wait). Here another process holds it for 300 ms.
+    const file = path.join(tmp, `locked-${randomUUID()}.db`);
+    const holder = `const D = require('better-sqlite3'); const db = new D(process.env.FILE);
+      db.exec('CREATE TABLE held (x)'); db.exec('BEGIN IMMEDIATE'); console.log('locked');
+      setTimeout(() => { db.exec('COMMIT'); db.close(); }, 300);`;
+    const child = spawn(process.execPath, ['-e', holder], { cwd: ROOT, env: { ...process.env, FILE: file }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = once(child, 'exit');
+    await once(child.stdout!, 'data'); // locked
+    const { applied } = await applyMigrations({ url: `file:${file}` });
+    expect(applied).toEqual(names(migrationsDirFor('sqlite')));
+    expect((await exited)[0]).toBe(0);
+    const db = new Database(file, { readonly: true });
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     db.close();
   });
 
