@@ -13,6 +13,7 @@ import { type ErrorLogger, markRequest } from './graphql/errors';
 import { getSchema } from './graphql/schema';
 import { httpErrorHandler, sendError } from './http/errors';
 import { ideRouter } from './http/ide';
+import { apiDocsRouter } from './http/api-docs';
 import { jsonBody } from './http/json-body';
 import { Metrics } from './http/metrics';
 import { requestSignal } from './http/request-signal';
@@ -115,6 +116,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     graphqlJson(req, res, (err?: unknown) => (err ? next(err) : graphql(req, res, next)));
   });
   app.use(ideRouter({ endpoint: '/graphql' }));
+  app.use(apiDocsRouter());
   app.use(
     '/graphql',
     (req, res, next) => {
