@@ -52,6 +52,17 @@ const DOCS_HTML = `<!doctype html>
 
 const DOCS_CSS = 'body { margin: 0; padding: 0; }\n';
 
+/**
+ * Redoc's bundle, read once. Its sidebar footer shows a logo fetched from Redocly's CDN; pointed at an
+ * image that cannot load, the footer hides it (its onError), so the page contacts no other host.
+ */
+function redocBundle(): string {
+  const bundle = readFileSync(REDOC_BUNDLE, 'utf8');
+  const cdnLogo = 'https://cdn.redoc.ly/redoc/logo-mini.svg';
+  if (!bundle.includes(cdnLogo)) return bundle;
+  return bundle.replace(cdnLogo, 'data:,');
+}
+
 /** The OpenAPI document as JSON text, read once. */
 export function openApiJson(file = OPENAPI_YAML): string {
   return JSON.stringify(parse(readFileSync(file, 'utf8')));
@@ -59,6 +70,7 @@ export function openApiJson(file = OPENAPI_YAML): string {
 
 export function apiDocsRouter(): express.Router {
   const json = openApiJson();
+  let bundle: string | undefined;
   const router = express.Router();
   router.get(OPENAPI_JSON_PATH, (_req, res) => {
     res.locals.route = OPENAPI_JSON_PATH;
@@ -75,9 +87,11 @@ export function apiDocsRouter(): express.Router {
     res.locals.route = DOCS_PATH;
     res.type('css').send(DOCS_CSS);
   });
-  router.get(`${DOCS_PATH}/redoc.standalone.js`, (_req, res, next) => {
+  router.get(`${DOCS_PATH}/redoc.standalone.js`, (_req, res) => {
     res.locals.route = DOCS_PATH;
-    res.sendFile(REDOC_BUNDLE, { maxAge: '1d' }, (err) => err && next(err));
+    res.set('Cache-Control', 'public, max-age=86400');
+    // Read on first use: most instances never serve the page.
+    res.type('js').send((bundle ??= redocBundle()));
   });
   router.all(`${DOCS_PATH}/*rest`, (_req, res) => sendError(res, 404, 'Not found', 'Route not found'));
   return router;

@@ -3,12 +3,12 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-const outDir = process.argv[2] ? join(process.cwd(), process.argv[2]) : join(root, 'dist');
+const outDir = process.argv[2] ? resolve(process.argv[2]) : join(root, 'dist');
 
 rmSync(outDir, { recursive: true, force: true });
 for (const [config, folder, type] of [['tsconfig.json', 'esm', 'module'], ['tsconfig.cjs.json', 'cjs', 'commonjs']]) {
