@@ -23,6 +23,8 @@ describe('GET /api/v1/openapi.json', () => {
     expect(reply.status).toBe(200);
     expect(reply.headers.get('content-type')).toMatch(/^application\/json/);
     expect(reply.body).toEqual(yamlDoc);
+    // It is documented in itself, as needing no key.
+    expect(yamlDoc.paths['/api/v1/openapi.json'].get.security).toEqual([]);
   });
 
   it('is only GET: other methods are not served', async () => {

@@ -193,7 +193,8 @@ describe('docs/openapi.yaml: the document itself', () => {
 
 describe('docs/openapi.yaml matches the route table (src/http/routes.ts)', () => {
   it('documents exactly the (method, path) pairs of restRoutes under /api/v1', () => {
-    const documented = operations().filter((o) => o.path.startsWith('/api/v1/')).map((o) => key(o.method, o.path));
+    // The key-free GET /api/v1/openapi.json (src/http/api-docs.ts) is not a route of the table.
+    const documented = operations().filter((o) => o.path.startsWith('/api/v1/') && isAuthenticated(o.op)).map((o) => key(o.method, o.path));
     expect(sorted(documented)).toEqual(sorted(restRoutes.map((r) => key(r.method, docPath(r)))));
   });
 
