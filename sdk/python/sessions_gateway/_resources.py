@@ -243,9 +243,20 @@ class Inboxes:
         """GET /inboxes/{id}/messages: one page (see also ``client.messages.iterate``)."""
         return self._messages.list(id, limit=limit, offset=offset, options=options)
 
-    def deliver(self, id: str, **message: Any) -> MessageSummary:
+    def deliver(
+        self,
+        id: str,
+        *,
+        raw: Optional[str] = None,
+        from_: Optional[str] = None,
+        to: Optional[List[str]] = None,
+        subject: Optional[str] = None,
+        text: Optional[str] = None,
+        html: Optional[str] = None,
+        options: Optional[RequestOptions] = None,
+    ) -> MessageSummary:
         """POST /inboxes/{id}/messages: see ``client.messages.deliver``."""
-        return self._messages.deliver(id, **message)
+        return self._messages.deliver(id, raw=raw, from_=from_, to=to, subject=subject, text=text, html=html, options=options)
 
     def wait_for_otp(
         self,

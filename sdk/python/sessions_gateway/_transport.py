@@ -12,7 +12,7 @@ import urllib.parse
 import urllib.request
 import uuid
 from dataclasses import dataclass
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, Iterable, Mapping, Optional, Tuple
 
 from .errors import ConflictError, ConnectionError, RateLimitError, SessionsGatewayError, error_class_for
 
@@ -82,7 +82,7 @@ class Transport:
             try:
                 answer = _send(urllib.request.Request(url, data=data, headers=headers, method=method), timeout)
                 if answer.status < 300:
-                    return json.loads(answer.text) if answer.text else None
+                    return _parse(answer)
                 failure: SessionsGatewayError = _error_from(answer)
             except ConnectionError as err:
                 failure = err
@@ -99,14 +99,18 @@ def _query_value(value: Any) -> str:
     return str(value)
 
 
+def _lower(items: Iterable[Tuple[str, str]]) -> Dict[str, str]:
+    return {name.lower(): value for name, value in items}
+
+
 def _send(request: urllib.request.Request, timeout: float) -> _Answer:
     """One HTTP exchange; network failures and timeouts become ConnectionError."""
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            return _Answer(response.status, response.headers, response.read().decode("utf-8"))
+            return _Answer(response.status, _lower(response.headers.items()), response.read().decode("utf-8"))
     except urllib.error.HTTPError as err:
         with err:
-            return _Answer(err.code, err.headers, err.read().decode("utf-8", "replace"))
+            return _Answer(err.code, _lower(err.headers.items()), err.read().decode("utf-8", "replace"))
     except (socket.timeout, TimeoutError) as err:
         raise ConnectionError(f"Request timed out after {timeout} s", error="Connection error") from err
     except (urllib.error.URLError, http.client.HTTPException, OSError) as err:
@@ -131,8 +135,17 @@ def _retry_delay(failure: SessionsGatewayError, retry: str, attempt: int) -> Opt
     if isinstance(failure, RateLimitError) and failure.retry_after is not None:
         return None if failure.retry_after > MAX_RETRY_AFTER_SECONDS else float(failure.retry_after)
     # Exponential backoff (0.5 s, 1 s, 2 s, ... up to 8 s) with full jitter over its upper half.
-    base = min(0.5 * 2**attempt, 8.0)
+    base = min(0.5 * 2.0**attempt, 8.0)
     return base / 2 + random.random() * (base / 2)
+
+
+def _parse(answer: _Answer) -> Any:
+    if not answer.text:
+        return None
+    try:
+        return json.loads(answer.text)
+    except ValueError:
+        raise SessionsGatewayError(f"The server's answer is not JSON: {answer.text[:200]!r}", error="Invalid response", status=answer.status, request_id=answer.headers.get("x-request-id")) from None
 
 
 def _error_from(answer: _Answer) -> SessionsGatewayError:
@@ -144,10 +157,10 @@ def _error_from(answer: _Answer) -> SessionsGatewayError:
             error, message = str(parsed["error"]), str(parsed["message"])
     except ValueError:
         pass  # not JSON (e.g. a proxy's page): keep the text
-    request_id = answer.headers.get("X-Request-Id")
+    request_id = answer.headers.get("x-request-id")
     cls = error_class_for(answer.status)
     if cls is RateLimitError:
-        header = answer.headers.get("Retry-After")
+        header = answer.headers.get("retry-after")
         retry_after = int(header) if header is not None and header.isdigit() else None
         return RateLimitError(message, error=error, status=answer.status, request_id=request_id, retry_after=retry_after)
     return cls(message, error=error, status=answer.status, request_id=request_id)

@@ -17,10 +17,10 @@ class SessionsGatewayError(Exception):
 
     def __init__(self, message: str, *, error: str, status: Optional[int] = None, request_id: Optional[str] = None) -> None:
         super().__init__(message)
-        self.message = message
-        self.error = error
-        self.status = status
-        self.request_id = request_id
+        self.message: str = message
+        self.error: str = error
+        self.status: Optional[int] = status
+        self.request_id: Optional[str] = request_id
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(status={self.status!r}, error={self.error!r}, message={self.message!r})"
@@ -51,7 +51,7 @@ class RateLimitError(SessionsGatewayError):
 
     def __init__(self, message: str, *, error: str, status: Optional[int] = None, request_id: Optional[str] = None, retry_after: Optional[int] = None) -> None:
         super().__init__(message, error=error, status=status, request_id=request_id)
-        self.retry_after = retry_after
+        self.retry_after: Optional[int] = retry_after
 
 
 class ConnectionError(SessionsGatewayError):  # noqa: A001 - the documented name; it shadows the builtin only inside this package

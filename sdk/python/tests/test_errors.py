@@ -65,8 +65,9 @@ class Errors(unittest.TestCase):
             except RateLimitError as e:
                 error = e
                 break
-        self.assertIsInstance(error, RateLimitError)
+        assert error is not None, "no 429 in four requests with a limit of one a minute"
         self.assertEqual((error.status, error.error), (429, "Too many requests"))
+        assert error.retry_after is not None
         self.assertTrue(0 <= error.retry_after <= 60)
 
     def test_nothing_listening(self) -> None:

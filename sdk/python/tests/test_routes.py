@@ -5,6 +5,7 @@ import smtplib
 import threading
 import unittest
 from email.message import EmailMessage
+from typing import Dict
 
 from sessions_gateway import Inbox, Message, MessageSummary, SessionsGateway, SessionsGatewayError, Wait, WaitFilters, WaitTimeoutError
 
@@ -72,12 +73,13 @@ class Routes(unittest.TestCase):
         self.assertEqual((wait.status, wait.filters.subject_contains, wait.result), ("pending", "code", None))
         self.assertEqual(self.client.waits.get(wait.id).status, "pending")
 
-        result = {}
+        result: Dict[str, Wait] = {}
         waiter = threading.Thread(target=lambda: result.setdefault("wait", self.client.waits.wait_for(wait.id, timeout_seconds=30)))
         waiter.start()
         self.client.inboxes.deliver(inbox.id, from_="a@example.test", subject="Your code", text="Code: 424242")
         waiter.join(60)
         ended = result["wait"]
+        assert ended.result is not None, ended
         self.assertEqual((ended.status, ended.result.type, ended.result.value), ("completed", "otp", "424242"))
 
         other = self.client.waits.create(inbox_id=inbox.id, type="magic_link", filters={"from": "x@example.test"})
@@ -110,7 +112,7 @@ class AgentHelpers(unittest.TestCase):
 
     def test_wait_for_otp_over_smtp(self) -> None:
         inbox = self.client.inboxes.create()
-        result = {}
+        result: Dict[str, str] = {}
         waiter = threading.Thread(
             target=lambda: result.setdefault("code", self.client.inboxes.wait_for_otp(inbox.id, from_="auth@example.test", subject_contains="verification", timeout_seconds=30))
         )
@@ -123,7 +125,7 @@ class AgentHelpers(unittest.TestCase):
 
     def test_wait_for_link_over_smtp(self) -> None:
         inbox = self.client.inboxes.create()
-        result = {}
+        result: Dict[str, str] = {}
         waiter = threading.Thread(target=lambda: result.setdefault("link", self.client.inboxes.wait_for_link(inbox.id, timeout_seconds=30)))
         waiter.start()
         send_mail(inbox.email_address, "Sign in", html='<p><a href="https://app.example.test/magic?token=abc">Sign in</a></p>')

@@ -70,7 +70,7 @@ export class Transport {
       let failure: SessionsGatewayError;
       try {
         const answer = await this.attempt(url, call.method, headers, body, options);
-        if (answer.status < 300) return (answer.text === '' ? undefined : JSON.parse(answer.text)) as T;
+        if (answer.status < 300) return parseJson(answer) as T;
         failure = errorFrom(answer);
       } catch (err) {
         if (!(err instanceof ConnectionError)) throw err;
@@ -132,6 +132,16 @@ function retryDelay(failure: SessionsGatewayError, kind: RetryKind, attempt: num
   // Exponential backoff (0.5 s, 1 s, 2 s, … up to 8 s) with full jitter over its upper half.
   const base = Math.min(500 * 2 ** attempt, 8000);
   return base / 2 + Math.random() * (base / 2);
+}
+
+function parseJson(answer: Answer): unknown {
+  if (answer.text === '') return undefined;
+  try {
+    return JSON.parse(answer.text);
+  } catch {
+    const requestId = answer.headers.get('x-request-id') ?? undefined;
+    throw new SessionsGatewayError({ status: answer.status, error: 'Invalid response', message: `The server's answer is not JSON: ${answer.text.slice(0, 200)}`, requestId });
+  }
 }
 
 function errorFrom(res: Answer): SessionsGatewayError {
