@@ -13,6 +13,8 @@ import { startServer, type TestServer } from '../support/server';
 
 const root = join(__dirname, '..', '..');
 const sdk = join(root, 'sdk', 'python');
+/** The interpreter (SG_TEST_PYTHON=/path/to/python3.9 runs the suite on another version). */
+const python = process.env.SG_TEST_PYTHON || 'python3';
 
 function run(command: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
@@ -38,7 +40,7 @@ afterAll(async () => {
 
 describe('Python SDK', () => {
   it('passes its unittest suite against a real server', async () => {
-    const { code, output } = await run('python3', ['-m', 'unittest', 'discover', '-v', '-s', 'sdk/python/tests', '-t', 'sdk/python'], {
+    const { code, output } = await run(python, ['-m', 'unittest', 'discover', '-v', '-s', 'sdk/python/tests', '-t', 'sdk/python'], {
       PYTHONPATH: sdk,
       PYTHONDONTWRITEBYTECODE: '1',
       SG_TEST_URL: s.url,
@@ -57,10 +59,10 @@ describe('Python SDK', () => {
   it('installs with pip from the repository with no package index, and imports from there', async () => {
     const target = mkdtempSync(join(tmpdir(), 'sg-py-'));
     try {
-      const install = await run('python3', ['-m', 'pip', 'install', '--no-index', '--no-deps', '--disable-pip-version-check', '--target', target, sdk], { PIP_NO_INPUT: '1' });
+      const install = await run(python, ['-m', 'pip', 'install', '--no-index', '--no-deps', '--disable-pip-version-check', '--target', target, sdk], { PIP_NO_INPUT: '1' });
       expect(install.code, install.output).toBe(0);
       expect(readdirSync(join(target, 'sessions_gateway')).sort()).toEqual(expect.arrayContaining(['__init__.py', 'py.typed']));
-      const check = await run('python3', ['-c', 'import sessions_gateway, sys; print(sessions_gateway.__file__); print(sessions_gateway.SessionsGateway.__name__)'], { PYTHONPATH: target });
+      const check = await run(python, ['-c', 'import sessions_gateway, sys; print(sessions_gateway.__file__); print(sessions_gateway.SessionsGateway.__name__)'], { PYTHONPATH: target });
       expect(check.code, check.output).toBe(0);
       expect(check.output).toContain(join(target, 'sessions_gateway', '__init__.py'));
     } finally {
