@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { RouteTable } from '../../src/http/route-table';
+import { restRoutes } from '../../src/http/routes';
 
 /** What the proxy does with one request. */
 export type ProxyStep =
@@ -92,4 +94,16 @@ export async function deadUrl(): Promise<string> {
 /** A plain-text RFC 822 message. */
 export function rawMessage(to: string, subject: string, body: string, from = 'Sender <sender@example.test>'): string {
   return [`From: ${from}`, `To: ${to}`, `Subject: ${subject}`, 'Content-Type: text/plain; charset=utf-8', '', body, ''].join('\r\n');
+}
+
+/** The REST routes (as "METHOD /path") that none of the `sent` requests reached. */
+export function uncoveredRoutes(sent: { method: string; path: string }[]): string[] {
+  const table = new RouteTable(restRoutes);
+  const reached = new Set<unknown>();
+  for (const { method, path } of sent) {
+    if (!path.startsWith('/api/v1/')) continue;
+    const found = table.match(method, path.slice('/api/v1'.length));
+    if (found.kind === 'route') reached.add(found.route);
+  }
+  return restRoutes.filter((route) => !reached.has(route)).map((route) => `${route.method} ${route.path}`);
 }

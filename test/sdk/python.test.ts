@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from '../support/server';
+import { uncoveredRoutes } from './helpers';
 
 /**
  * The Python SDK (sdk/python) against real servers started here: its unittest suite runs in a
@@ -39,7 +40,8 @@ afterAll(async () => {
 });
 
 describe('Python SDK', () => {
-  it('passes its unittest suite against a real server', async () => {
+  it('passes its unittest suite against a real server, reaching every REST route', async () => {
+    const calls = join(mkdtempSync(join(tmpdir(), 'sg-py-calls-')), 'calls.jsonl');
     const { code, output } = await run(python, ['-m', 'unittest', 'discover', '-v', '-s', 'sdk/python/tests', '-t', 'sdk/python'], {
       PYTHONPATH: sdk,
       PYTHONDONTWRITEBYTECODE: '1',
@@ -48,12 +50,16 @@ describe('Python SDK', () => {
       SG_TEST_SMTP_PORT: String(s.smtpPort),
       SG_TEST_LIMITED_URL: limited.url,
       SG_TEST_LIMITED_API_KEY: limited.apiKey,
+      SG_TEST_CALLS_FILE: calls,
     });
     expect(code, output).toBe(0);
     const ran = Number(/^Ran (\d+) tests? in/m.exec(output)?.[1] ?? 0);
     expect(ran, output).toBeGreaterThanOrEqual(20);
     expect(output).toMatch(/^OK$/m);
     expect(output).not.toMatch(/skipped/i);
+    const sent = readFileSync(calls, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { method: string; path: string });
+    expect(uncoveredRoutes(sent)).toEqual([]);
+    rmSync(dirname(calls), { recursive: true, force: true });
   }, 180_000);
 
   it('installs with pip from the repository with no package index, and imports from there', async () => {

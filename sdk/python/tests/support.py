@@ -3,7 +3,7 @@
 test/sdk/python.test.ts starts real servers and runs these tests with them (`npm test` does), or:
 
     SG_TEST_URL=http://127.0.0.1:3000 SG_TEST_API_KEY=sgk_... SG_TEST_SMTP_PORT=2525 \\
-    SG_TEST_LIMITED_URL=... SG_TEST_LIMITED_API_KEY=... \\
+    SG_TEST_LIMITED_URL=... SG_TEST_LIMITED_API_KEY=... [SG_TEST_CALLS_FILE=calls.jsonl] \\
     PYTHONPATH=sdk/python python3 -m unittest discover -s sdk/python/tests -t sdk/python
 """
 
@@ -15,7 +15,7 @@ import os
 import threading
 import urllib.error
 import urllib.request
-from typing import List, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 
 def env(name: str) -> str:
@@ -27,6 +27,26 @@ def env(name: str) -> str:
 
 URL = env("SG_TEST_URL")
 API_KEY = env("SG_TEST_API_KEY")
+
+
+def _record_calls(calls_file: str) -> None:
+    """Appends every call the client makes ({"method", "path"} per line) to ``calls_file``, so the
+    harness can check that the suite reached every REST route."""
+    from sessions_gateway._transport import Transport
+
+    original = Transport.request
+    lock = threading.Lock()
+
+    def recording(self: Transport, method: str, path: str, **kwargs: Any) -> Any:
+        with lock, open(calls_file, "a", encoding="utf-8") as f:
+            f.write(json.dumps({"method": method, "path": path}) + "\n")
+        return original(self, method, path, **kwargs)
+
+    Transport.request = recording  # type: ignore[method-assign]
+
+
+if os.environ.get("SG_TEST_CALLS_FILE"):
+    _record_calls(os.environ["SG_TEST_CALLS_FILE"])
 
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "host", "content-encoding"}
 
