@@ -1,5 +1,5 @@
 import nodemailer from 'nodemailer';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import { type Inbox, type Session, SessionsGateway, SessionsGatewayError, type Wait, WaitTimeoutError } from '../../sdk/typescript/src';
 import { startServer, type TestServer } from '../support/server';
 import { rawMessage, uncoveredRoutes } from './helpers';
@@ -70,6 +70,13 @@ describe('the API reference, verbatim (TypeScript tab)', () => {
 
   it('returns the reference shapes: the 201 session body', async () => {
     const session: Session = await client.sessions.create({ name: 'user-signup-flow', metadata: { environment: 'staging' } });
+    // Exact types (checked by `npm run typecheck`): no any, enums as unions, nullable where null.
+    expectTypeOf(session.status).toEqualTypeOf<'active' | 'completed' | 'failed'>();
+    expectTypeOf(session.completedAt).toEqualTypeOf<string | null>();
+    expectTypeOf(session.inboxes).toEqualTypeOf<string[]>();
+    expectTypeOf(session.metadata).toEqualTypeOf<{ [key: string]: unknown }>();
+    expectTypeOf(client.waits.get).returns.resolves.toHaveProperty('result').toEqualTypeOf<{ type: 'otp' | 'magic_link' | 'message'; value: string; messageId: string } | null>();
+    expectTypeOf(client.inboxes.waitForOtp).returns.resolves.toEqualTypeOf<string>();
     expect(session).toEqual({
       id: expect.stringMatching(/^sess_/),
       name: 'user-signup-flow',
