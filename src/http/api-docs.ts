@@ -69,13 +69,14 @@ export function openApiJson(file = OPENAPI_YAML): string {
 }
 
 export function apiDocsRouter(): express.Router {
-  const json = openApiJson();
+  // Both are read on first use: most instances never serve them, and tests build many apps.
+  let json: string | undefined;
   let bundle: string | undefined;
   const router = express.Router();
   router.get(OPENAPI_JSON_PATH, (_req, res) => {
     res.locals.route = OPENAPI_JSON_PATH;
     res.set('Cache-Control', 'no-cache');
-    res.type('json').send(json);
+    res.type('json').send((json ??= openApiJson()));
   });
   router.get(DOCS_PATH, (_req, res) => {
     res.locals.route = DOCS_PATH;
@@ -90,7 +91,6 @@ export function apiDocsRouter(): express.Router {
   router.get(`${DOCS_PATH}/redoc.standalone.js`, (_req, res) => {
     res.locals.route = DOCS_PATH;
     res.set('Cache-Control', 'public, max-age=86400');
-    // Read on first use: most instances never serve the page.
     res.type('js').send((bundle ??= redocBundle()));
   });
   router.all(`${DOCS_PATH}/*rest`, (_req, res) => sendError(res, 404, 'Not found', 'Route not found'));
