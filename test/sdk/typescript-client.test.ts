@@ -217,7 +217,7 @@ describe('construction', () => {
       expect(fromEnv.baseUrl).toBe(s.url);
       expect((await fromEnv.sessions.list({ limit: 1 })).pagination.limit).toBe(1);
       vi.stubEnv('SESSIONS_GATEWAY_URL', '');
-      expect(new SessionsGateway().baseUrl).toBe('http://localhost:3000');
+      expect(new SessionsGateway().baseUrl).toBe('http://localhost:4000');
     } finally {
       vi.unstubAllEnvs();
     }

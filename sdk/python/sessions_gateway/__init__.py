@@ -1,7 +1,7 @@
 """Python client for the sessions-gateway REST API (standard library only).
 
     from sessions_gateway import SessionsGateway
-    client = SessionsGateway(api_key="sgk_...", base_url="http://localhost:3000")
+    client = SessionsGateway(api_key="sgk_...", base_url="http://localhost:4000")
     session = client.sessions.create(name="user-signup-flow", metadata={"environment": "staging"})
 """
 

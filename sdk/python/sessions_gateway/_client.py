@@ -7,7 +7,7 @@ from ._resources import Inboxes, Messages, Sessions, Waits
 from ._transport import Transport
 from .errors import SessionsGatewayError
 
-DEFAULT_BASE_URL = "http://localhost:3000"
+DEFAULT_BASE_URL = "http://localhost:4000"
 
 
 class SessionsGateway:
@@ -17,7 +17,7 @@ class SessionsGateway:
         session = client.sessions.create(name="user-signup-flow")
 
     ``api_key`` defaults to SESSIONS_GATEWAY_API_KEY, ``base_url`` to SESSIONS_GATEWAY_URL, else
-    http://localhost:3000. Reads and creates are retried ``max_retries`` times (default 2) on connection
+    http://localhost:4000. Reads and creates are retried ``max_retries`` times (default 2) on connection
     errors, 429 and 5xx; ``timeout`` is in seconds per attempt (default 60).
     """
 

@@ -156,7 +156,7 @@ class Construction(unittest.TestCase):
             self.assertEqual(client.base_url, URL)
             self.assertEqual(client.sessions.list(limit=1).pagination.limit, 1)
             del os.environ["SESSIONS_GATEWAY_URL"]
-            self.assertEqual(SessionsGateway().base_url, "http://localhost:3000")
+            self.assertEqual(SessionsGateway().base_url, "http://localhost:4000")
             del os.environ["SESSIONS_GATEWAY_API_KEY"]
             with self.assertRaisesRegex(SessionsGatewayError, "SESSIONS_GATEWAY_API_KEY"):
                 SessionsGateway()

@@ -8,7 +8,7 @@ import { Transport } from './transport.js';
 export interface ClientOptions {
   /** The API key (`sgk_…`); default: the SESSIONS_GATEWAY_API_KEY environment variable. */
   apiKey?: string;
-  /** The server; default: SESSIONS_GATEWAY_URL, else http://localhost:3000. */
+  /** The server; default: SESSIONS_GATEWAY_URL, else http://localhost:4000. */
   baseUrl?: string;
   /** Retries of reads and creates on connection errors, 429 and 5xx (default 2). */
   maxRetries?: number;
@@ -18,7 +18,7 @@ export interface ClientOptions {
   fetch?: typeof fetch;
 }
 
-export const DEFAULT_BASE_URL = 'http://localhost:3000';
+export const DEFAULT_BASE_URL = 'http://localhost:4000';
 
 /** Reads an environment variable where there is one (Node, Deno, Bun); browsers have none. */
 function env(name: string): string | undefined {
