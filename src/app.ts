@@ -12,6 +12,7 @@ import { graphqlEndpoint } from './graphql/endpoint';
 import { type ErrorLogger, markRequest } from './graphql/errors';
 import { getSchema } from './graphql/schema';
 import { httpErrorHandler, sendError } from './http/errors';
+import { consoleRouter } from './http/console';
 import { ideRouter } from './http/ide';
 import { jsonBody } from './http/json-body';
 import { Metrics } from './http/metrics';
@@ -115,6 +116,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     graphqlJson(req, res, (err?: unknown) => (err ? next(err) : graphql(req, res, next)));
   });
   app.use(ideRouter({ endpoint: '/graphql' }));
+  app.use(consoleRouter({ securityHeaders: securityHeaders() }));
   app.use(
     '/graphql',
     (req, res, next) => {
