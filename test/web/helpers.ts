@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
 import type { Page } from 'playwright-core';
@@ -10,6 +12,8 @@ const root = path.resolve(__dirname, '../..');
 export function buildConsole(): void {
   execFileSync(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'web/vite.config.mts', '--logLevel', 'warn'], {
     cwd: root,
+    // Vitest sets NODE_ENV=test, which would give React's development build.
+    env: { ...process.env, NODE_ENV: 'production' },
     stdio: ['ignore', 'ignore', 'inherit'],
     timeout: 120_000,
   });
@@ -25,15 +29,41 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 }
 
-/** Every request the page made to a host other than the server under test (loopback). */
-export function watchForeignRequests(page: Page): string[] {
-  const foreign: string[] = [];
-  page.on('request', (r) => {
-    const url = new URL(r.url());
-    const local = url.hostname === '127.0.0.1' || url.protocol === 'data:' || url.protocol === 'blob:' || url.href === 'about:srcdoc' || url.href === 'about:blank';
-    if (!local) foreign.push(r.url());
+export interface RecordingProxy {
+  /** `http://127.0.0.1:<port>`: give it to the browser as its proxy. */
+  server: string;
+  /** Every request that reached it: full URLs for http, `CONNECT host:port` for https. */
+  hits: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * The browser's HTTP proxy: every request for another host reaches it (Chromium sends loopback
+ * directly), and it answers none. What a CSP or the sandbox blocked never gets here, so this is the
+ * network-level record of what a page tried to load from elsewhere. (Playwright's request interception
+ * misses some requests of sandboxed frames; a proxy misses nothing.)
+ */
+export async function startRecordingProxy(): Promise<RecordingProxy> {
+  const hits: string[] = [];
+  // Chromium's own background calls (autofill, account services) are not the page's doing.
+  const browserOwn = (host: string) => /(?:^|\.)(?:google\.com|googleapis\.com|gstatic\.com)$/.test(host);
+  const server = createServer((req, res) => {
+    if (!browserOwn(new URL(req.url ?? '', 'http://invalid').hostname)) hits.push(req.url ?? '');
+    res.writeHead(502).end();
   });
-  return foreign;
+  server.on('connect', (req, socket) => {
+    if (!browserOwn((req.url ?? '').replace(/:\d+$/, ''))) hits.push(`CONNECT ${req.url}`);
+    socket.end('HTTP/1.1 502 Bad Gateway\r\n\r\n');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    hits,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }
 
 /** The page may not horizontally scroll at its viewport width (readable at 360 px); names what sticks out. */

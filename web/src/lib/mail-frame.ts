@@ -20,10 +20,27 @@ function escapeAttribute(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 }
 
+const DROPPED_TAGS = /<\/?(?:meta|base|link)(?=[\s/>])[^>]*>?/gi;
+
 /**
- * The iframe's srcdoc: our CSP and base target first, then the mail's HTML (already stripped of its own
- * <meta http-equiv>, <base> and <link> by the caller, which a CSP cannot all stop: a meta refresh
- * navigates). Links open in a new tab, outside the sandbox, only when the reader clicks one.
+ * Removes the mail's <meta> (a refresh navigates the frame, which no CSP stops), <base> and <link> tags.
+ * Done on the text, never by parsing it in the console's own document: an inert DOMParser document still
+ * fetches some resources (SVG <image>) under the console's policy. Repeated until nothing changes, so
+ * removing one tag cannot join the pieces of another ("<me<meta>ta ...>").
+ */
+export function stripMailTags(html: string): string {
+  let previous: string;
+  let current = html;
+  do {
+    previous = current;
+    current = current.replace(DROPPED_TAGS, '');
+  } while (current !== previous);
+  return current;
+}
+
+/**
+ * The iframe's srcdoc: our CSP and base target first, then the mail's HTML (stripped by stripMailTags).
+ * Links open in a new tab, outside the sandbox, only when the reader clicks one.
  */
 export function mailSrcdoc(html: string, loadRemoteImages: boolean): string {
   return (
@@ -33,7 +50,7 @@ export function mailSrcdoc(html: string, loadRemoteImages: boolean): string {
     // Mail is written for a white page, whatever the console's theme.
     '<style>html{color-scheme:light;background:#fff;color:#111}body{margin:12px;font:15px/1.5 system-ui,sans-serif;overflow-wrap:anywhere}img{max-width:100%}</style>' +
     '</head><body>' +
-    html +
+    stripMailTags(html) +
     '</body></html>'
   );
 }
