@@ -13,6 +13,8 @@ export default defineConfig({
   base: '/console/',
   logLevel: 'warn',
   oxc: { jsx: { runtime: 'automatic' } },
+  // `npx vite --config web/vite.config.mts` serves the console from source; the API stays the gateway's.
+  server: { proxy: { '/graphql': process.env.GATEWAY_URL ?? 'http://localhost:4000' } },
   build: {
     outDir: resolve(here, '../dist/console'),
     emptyOutDir: true,

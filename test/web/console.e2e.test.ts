@@ -307,6 +307,33 @@ describe('web console (/console) in Chromium', () => {
     await page.close();
   });
 
+  it('says when the key is rate limited, and when to try again', async () => {
+    const limited = await startServer({ env: { RATE_LIMIT_PER_MINUTE: '3' } });
+    try {
+      await createSession(limited, { name: 'before-the-limit' }); // request 1 of 3
+      const { page, errors } = await openPage();
+      const graphqlCalls: number[] = [];
+      page.on('request', (r) => r.url().endsWith('/graphql') && graphqlCalls.push(Date.now()));
+      await page.goto(`${limited.url}/console`);
+      await signIn(page, limited.apiKey); // 2: the key check; 3: the list; the first poll is refused
+      await page.getByRole('row', { name: /before-the-limit/ }).waitFor();
+      const notice = page.getByRole('alert').filter({ hasText: 'Too many requests' });
+      await notice.waitFor();
+      await expect(notice.innerText()).resolves.toMatch(/tries again in \d+ s/);
+      // The last answer stays on screen, and the console waits out the limit instead of asking again.
+      await expect(page.getByRole('row', { name: /before-the-limit/ }).count()).resolves.toBe(1);
+      const refusedAt = graphqlCalls.length;
+      await page.waitForTimeout(3 * 2000);
+      expect(graphqlCalls.length, 'polls while rate limited').toBe(refusedAt);
+      await screenshot(page, '11-rate-limited');
+      await expectAccessible(page, 'rate limited');
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('says what is wrong: a session that does not exist, a key that stops working', async () => {
     const key = await s.app.services.apiKeys.create('carol');
     const { page, errors } = await openPage();
