@@ -4,7 +4,7 @@ import { MessageQuery } from '../api/documents';
 import type { MessageQuery as MessageData } from '../gql/graphql';
 import { messageHref, sessionHref, sessionsHref } from '../lib/route';
 import { useSignOut } from './App';
-import { ErrorNotice, formatDateTime } from './common';
+import { ErrorNotice, formatDateTime, useTitle } from './common';
 import { MailFrame } from './MailFrame';
 import { Link } from './navigation';
 
@@ -50,6 +50,7 @@ export function MessagePage(props: { id: string; sessionId?: string | undefined 
     <Link href={sessionsHref()}>Back to sessions</Link>
   );
   const message = data?.message;
+  useTitle(message ? message.subject || '(no subject)' : 'Message');
   if (!message) {
     return (
       <>

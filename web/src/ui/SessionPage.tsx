@@ -5,7 +5,7 @@ import { useLiveQuery } from '../api/live';
 import { sessionsHref } from '../lib/route';
 import { formatAge } from '../lib/time';
 import { useSignOut } from './App';
-import { ErrorNotice, formatDateTime, Json, StatusBadge, useNow } from './common';
+import { ErrorNotice, formatDateTime, Json, StatusBadge, useNow, useTitle } from './common';
 import { InboxCard } from './InboxCard';
 import { Link } from './navigation';
 import { SessionActions } from './SessionActions';
@@ -20,6 +20,7 @@ export function SessionPage(props: { id: string }) {
   const [{ data, error, fetching }] = useLiveQuery(SessionQuery, { id: props.id });
   const [replay, runReplay] = useMutation(ReplayMutation);
   const session = data?.session;
+  useTitle(session ? `${session.name} (${session.status})` : 'Session');
   // Every replay step comes with a timeline event: ask for the replay again only when the timeline grows.
   const eventCount = session?.timeline.length ?? -1;
   useEffect(() => {

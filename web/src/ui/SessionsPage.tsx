@@ -6,7 +6,7 @@ import { pageLabel } from '../lib/paging';
 import { sessionHref } from '../lib/route';
 import { formatAge } from '../lib/time';
 import { useSignOut } from './App';
-import { ErrorNotice, StatusBadge, useNow } from './common';
+import { ErrorNotice, StatusBadge, useNow, useTitle } from './common';
 import { Link } from './navigation';
 
 const PAGE_SIZE = 20;
@@ -18,6 +18,7 @@ export function SessionsPage() {
   const [offset, setOffset] = useState(0);
   const now = useNow();
   const signOut = useSignOut();
+  useTitle('Sessions');
   const [{ data, error, fetching }] = useLiveQuery(SessionsQuery, { status: status || null, limit: PAGE_SIZE, offset });
   const page = data?.sessions;
   const total = page?.pagination.total ?? 0;

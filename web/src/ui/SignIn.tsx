@@ -2,13 +2,14 @@ import { type FormEvent, useState } from 'react';
 import type { CombinedError } from 'urql';
 import { createApiClient } from '../api/client';
 import { WhoAmIQuery } from '../api/documents';
-import { ErrorNotice } from './common';
+import { ErrorNotice, useTitle } from './common';
 
 /** Asks for an API key and checks it with one cheap query before keeping it (sessionStorage only). */
 export function SignIn(props: { onSignedIn: (key: string) => void }) {
   const [key, setKey] = useState('');
   const [error, setError] = useState<CombinedError | null>(null);
   const [busy, setBusy] = useState(false);
+  useTitle('Sign in');
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();

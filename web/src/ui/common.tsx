@@ -12,6 +12,13 @@ export function useNow(everyMs = 1000): number {
   return now;
 }
 
+/** The tab's title follows the page (screen readers announce it; history entries are told apart). */
+export function useTitle(title: string | null): void {
+  useEffect(() => {
+    document.title = title ? `${title} · sessions-gateway console` : 'sessions-gateway console';
+  }, [title]);
+}
+
 const STATUS_LABEL: Record<string, string> = { timed_out: 'timed out' };
 
 /** A status as colour plus text (never colour alone). */

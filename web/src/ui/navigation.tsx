@@ -16,6 +16,8 @@ export function useRoute(): [Route, (href: string) => void] {
     const url = new URL(href, location.href);
     setRoute(parseRoute(url.pathname, url.search));
     scrollTo(0, 0);
+    // A new page: move focus to its content, as a full page load would, so keyboard and screen-reader users start there.
+    requestAnimationFrame(() => document.getElementById('main')?.focus());
   }, []);
   return [route, navigate];
 }
