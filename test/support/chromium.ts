@@ -4,7 +4,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 /** Debian's Chromium (.ci/run installs it); never a downloaded browser build. */
 export const CHROMIUM = '/usr/bin/chromium';
 
-const CHROMIUM_ARGS = [
+export const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
