@@ -362,6 +362,23 @@ describe('web console (/console) in Chromium', () => {
     await page.getByLabel('Status').selectOption('completed');
     await page.getByText('No sessions match this filter').waitFor();
 
+    // Fail a session from its page, by keyboard: the reason is required and shown afterwards.
+    const toFail = await createSession(s, { name: 'to-be-failed' }, key);
+    await page.getByLabel('Status').selectOption('');
+    await page.getByRole('link', { name: 'to-be-failed' }).click();
+    await page.getByRole('button', { name: 'Fail…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Fail this session?' });
+    await dialog.waitFor();
+    await page.keyboard.press('Escape'); // closes, nothing done
+    await dialog.waitFor({ state: 'hidden' });
+    await page.getByRole('button', { name: 'Fail…' }).click();
+    await expect(dialog.getByRole('button', { name: 'Fail session' }).isDisabled()).resolves.toBe(true);
+    await page.keyboard.type('OTP never arrived');
+    await dialog.getByRole('button', { name: 'Fail session' }).click();
+    await page.getByText('Failure reason: OTP never arrived').waitFor();
+    expect((await s.request('GET', `/api/v1/sessions/${toFail.id}`, { key })).body.status).toBe('failed');
+    await expectAccessible(page, 'failed session');
+
     // The key is revoked while the page is open: the next poll says so, with a way to sign in again.
     expect(await s.app.services.apiKeys.revoke(key.slice(0, 12))).toBe(1);
     await page.getByText('This API key was not accepted').waitFor();
