@@ -242,6 +242,10 @@ describe('web console (/console) in Chromium', () => {
     await page.getByRole('link', { name: 'Sessions', exact: true }).first().click();
     const done = page.getByRole('row', { name: /user-signup-flow/ });
     await expect.poll(() => done.innerText()).toMatch(/completed[\s\S]*\b1\b[\s\S]*\b1\b/);
+    await page.setViewportSize({ width: 360, height: 780 });
+    await expectNoHorizontalScroll(page);
+    await screenshot(page, '12-sessions-360px');
+    await page.setViewportSize({ width: 1440, height: 900 });
 
     // Sign out forgets the key.
     await page.getByRole('button', { name: 'Sign out' }).click();

@@ -20,7 +20,13 @@ export function InboxCard(props: { inbox: Inbox; now: number; sessionId: string 
       </header>
       <div className="row">
         <CopyButton text={inbox.emailAddress} label={`Copy the address ${inbox.emailAddress}`} />
-        <span>{inbox.status === 'active' ? `TTL: ${formatTimeLeft(inbox.expiresAt, now)}` : `Expired ${formatAge(inbox.expiresAt, now)}`}</span>
+        <span>
+          {inbox.status === 'active'
+            ? `TTL: ${formatTimeLeft(inbox.expiresAt, now)}`
+            : inbox.status === 'expired'
+              ? `Expired ${formatAge(inbox.expiresAt, now)}`
+              : 'Deleted: it receives no more mail'}
+        </span>
       </div>
       {inbox.messages.length === 0 ? (
         <p className="empty">No mail yet. Send to this address over SMTP and it shows up here.</p>
