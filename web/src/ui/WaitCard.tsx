@@ -6,7 +6,8 @@ import { Link } from './navigation';
 
 type Wait = NonNullable<SessionQuery['session']>['waits'][number];
 
-const TYPE_LABEL: Record<Wait['type'], string> = { otp: 'OTP', magic_link: 'Magic link', message: 'Message' };
+/** Types the API may add later show under their own name. */
+const TYPE_LABEL: Partial<Record<string, string>> = { otp: 'OTP', magic_link: 'Magic link', message: 'Message' };
 
 /** A wait: type, status, what it extracted (large, with a copy button) and the time it has left. */
 export function WaitCard(props: { wait: Wait; now: number; sessionId: string }) {
@@ -16,7 +17,7 @@ export function WaitCard(props: { wait: Wait; now: number; sessionId: string }) 
   return (
     <article className={`card wait wait-${wait.status}`} aria-labelledby={titleId}>
       <header>
-        <h3 id={titleId}>{TYPE_LABEL[wait.type]} wait</h3>
+        <h3 id={titleId}>{TYPE_LABEL[wait.type] ?? wait.type} wait</h3>
         <StatusBadge status={wait.status} />
       </header>
       {wait.result && wait.result.type !== 'message' ? (
