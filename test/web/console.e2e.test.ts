@@ -53,7 +53,7 @@ describe('web console (/console) in Chromium', () => {
 
   /** A page, the requests for other hosts made since it opened (see startRecordingProxy) and its errors. */
   async function openPage(width = 1440, height = 900): Promise<{ page: Page; foreign: () => string[]; errors: string[] }> {
-    const page = await browser.newPage({ viewport: { width, height } });
+    const page = await browser.newPage({ viewport: { width, height }, permissions: ['clipboard-read', 'clipboard-write'] });
     page.setDefaultTimeout(15_000);
     const since = proxy.hits.length;
     const errors: string[] = [];
@@ -159,7 +159,9 @@ describe('web console (/console) in Chromium', () => {
     await code.waitFor();
     await expect(code.innerText()).resolves.toBe('482913');
     await expect(page.locator('.wait .badge').innerText()).resolves.toBe('completed');
-    await page.getByRole('button', { name: 'Copy the code' }).waitFor();
+    await page.getByRole('button', { name: 'Copy the code' }).click();
+    await page.getByRole('button', { name: 'Copied' }).first().waitFor();
+    await expect(page.evaluate('navigator.clipboard.readText()')).resolves.toBe('482913');
     await page.getByRole('button', { name: `Copy the address ${inbox.emailAddress}` }).waitFor();
     expect(await page.evaluate(() => (globalThis as unknown as { consoleMark?: number }).consoleMark)).toBe(42);
     await screenshot(page, '03-session-otp');
