@@ -12,6 +12,7 @@ import { graphqlEndpoint } from './graphql/endpoint';
 import { type ErrorLogger, markRequest } from './graphql/errors';
 import { getSchema } from './graphql/schema';
 import { httpErrorHandler, sendError } from './http/errors';
+import { consoleRouter } from './http/console';
 import { ideRouter } from './http/ide';
 import { apiDocsRouter } from './http/api-docs';
 import { jsonBody } from './http/json-body';
@@ -117,6 +118,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   });
   app.use(ideRouter({ endpoint: '/graphql' }));
   app.use(apiDocsRouter());
+  app.use(consoleRouter({ securityHeaders: securityHeaders() }));
   app.use(
     '/graphql',
     (req, res, next) => {

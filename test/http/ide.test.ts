@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium';
 import { startServer as startTestServer } from '../support/server';
 
 let API_KEY = '';
@@ -13,17 +14,6 @@ async function startServer(): Promise<{ baseUrl: string; close: () => Promise<vo
   return { baseUrl: server.url, close: () => server.close() };
 }
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 /** GraphiQL 3's editors are CodeMirror 5: the wrapper element carries the editor instance. */
 interface CodeMirrorElement {
   CodeMirror: { getValue(): string; setValue(value: string): void };
