@@ -111,7 +111,15 @@ export class WaitService {
     intInRange('waitSeconds', waitSeconds, 0, LONG_POLL_MAX_SECONDS);
     if (waitSeconds === 0) return this.toWait(await this.current(ownerId, id));
     const until = Date.now() + waitSeconds * 1000;
-    const releaseSlot = this.heldLimit.acquire(keyId);
+    let releaseSlot: () => void;
+    try {
+      releaseSlot = this.heldLimit.acquire(keyId);
+    } catch (err) {
+      // At the cap, a long-poll that would answer at once is still answered: only holding is refused.
+      const row = await this.current(ownerId, id);
+      if (row.status !== WaitStatus.pending) return this.toWait(row);
+      throw err;
+    }
     // Held before the first read: a notification that comes during the read is kept, not lost.
     const hold = this.held.hold(id, signal);
     try {

@@ -159,8 +159,11 @@ describe('MAX_HELD_PER_KEY (20 here)', () => {
     expectError(await s.request('GET', `/api/v1/waits/${wait.id}?waitSeconds=5`), 429, errorText('Too many requests', message));
     const gql = await s.gql('query($id: ID!) { wait(id: $id, waitSeconds: 5) { id status } }', { id: wait.id });
     expect(gql.body.errors?.[0]).toMatchObject({ message, extensions: { code: 'RATE_LIMITED' } });
-    // Not a long-poll: a plain read is not held, so not capped.
+    // Not a long-poll: a plain read is not held, so not capped; nor is a long-poll on a wait that has ended.
     expect((await s.request('GET', `/api/v1/waits/${wait.id}`)).status).toBe(200);
+    const ended = await pendingWait();
+    await s.request('POST', `/api/v1/waits/${ended.id}/cancel`);
+    expect((await s.request('GET', `/api/v1/waits/${ended.id}?waitSeconds=5`)).body.status).toBe('canceled');
 
     // Another key has its own slots (bob cannot see alice's wait: 404, but not 429).
     expect((await s.request('GET', `/api/v1/waits/${wait.id}?waitSeconds=1`, { key: s.otherKey })).status).toBe(404);
