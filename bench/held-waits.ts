@@ -9,11 +9,11 @@
  *      long-poll is held), RSS growth per held wait, SQL statements over the window per held wait,
  *      and by-id latency beside them;
  *   3. none held again (the long-polls' clients gone): by-id latency, a second baseline.
- * The CPU is the gateway process's own (user + system from /proc), not the machine's; on PostgreSQL the
- * database's backends are not included (see bench/README.md).
+ * The CPU is the gateway process's own (user + system from /proc), not the machine's; on PostgreSQL also
+ * that of the database backends serving the gateway's connections (found by their client ports).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +43,9 @@ export interface HeldResult {
     /** Gateway CPU over the window, % of one core. */
     cpuPercentNoneHeld: number | null;
     cpuPercentHeld: number | null;
+    /** PostgreSQL only: the gateway's own database backends over the window, % of one core. */
+    dbCpuPercentNoneHeld: number | null;
+    dbCpuPercentHeld: number | null;
     /** SQL statements the gateway ran over the window (background work included). */
     statementsNoneHeld: number | null;
     statementsHeld: number | null;
@@ -126,15 +129,108 @@ async function quiet(base: string): Promise<void> {
   }
 }
 
-/** CPU (% of one core) and statements of the gateway over `seconds` of doing nothing asked. */
-async function idleWindow(gateway: ServerProcess, seconds: number): Promise<{ cpuPercent: number | null; statements: number | null }> {
+/**
+ * The PostgreSQL backend processes serving `gatewayPid`'s connections: the local ports of its TCP
+ * sockets to the database (from /proc), matched with pg_stat_activity.client_port. Needs the database
+ * on this machine and /proc access to both; [] otherwise.
+ */
+export async function gatewayBackends(gatewayPid: number, databaseUrl: string): Promise<number[]> {
+  try {
+    const dbPort = Number(new URL(databaseUrl).port || 5432);
+    const inodes = new Set<string>();
+    for (const fd of readdirSync(`/proc/${gatewayPid}/fd`)) {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${gatewayPid}/fd/${fd}`));
+      if (m) inodes.add(m[1]);
+    }
+    const ports: number[] = [];
+    for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+      for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+        const f = line.trim().split(/\s+/);
+        if (f.length < 10 || !inodes.has(f[9])) continue;
+        if (parseInt(f[2].split(':')[1], 16) === dbPort) ports.push(parseInt(f[1].split(':')[1], 16));
+      }
+    }
+    if (!ports.length) return [];
+    const { Client } = require('pg') as typeof import('pg');
+    const url = new URL(databaseUrl);
+    url.searchParams.delete('schema');
+    const client = new Client({ connectionString: url.toString() });
+    await client.connect();
+    try {
+      const { rows } = await client.query('SELECT pid FROM pg_stat_activity WHERE client_port = ANY($1::int[])', [ports]);
+      return rows.map((r) => Number(r.pid));
+    } finally {
+      await client.end();
+    }
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * CPU seconds the gateway's backends used while it ran: sampled every 500 ms, since the pool opens and
+ * closes connections (idle ones after 10 s) and a backend that exits takes its counter with it. Each
+ * backend counts from when it was first seen to when it was last seen.
+ */
+function sampleBackends(gatewayPid: number, databaseUrl: string) {
+  const seen = new Map<number, { first: number; last: number }>();
+  let stopped = false;
+  const tick = async () => {
+    for (const pid of await gatewayBackends(gatewayPid, databaseUrl)) {
+      const cpu = cpuSecondsOf(pid);
+      if (cpu === null) continue;
+      const entry = seen.get(pid);
+      if (entry) entry.last = cpu;
+      else seen.set(pid, { first: cpu, last: cpu });
+    }
+  };
+  const loop = (async () => {
+    while (!stopped) {
+      await tick();
+      await sleep(500);
+    }
+  })();
+  return {
+    stop: async (): Promise<number | null> => {
+      stopped = true;
+      await loop;
+      await tick();
+      if (!seen.size) return null;
+      let total = 0;
+      for (const { first, last } of seen.values()) total += last - first;
+      return total;
+    },
+  };
+}
+
+/**
+ * Until the gateway's statement count grows no faster than its background work (at most 8 a second):
+ * every new long-poll reads its wait once, and on PostgreSQL those reads can still queue for the pool
+ * while /healthz already answers at once.
+ */
+async function readsDone(base: string): Promise<void> {
+  const until = Date.now() + 30_000;
+  let last = await serverStatementCount(base);
+  while (last !== null && Date.now() < until) {
+    await sleep(1000);
+    const now = await serverStatementCount(base);
+    if (now === null || now - last <= 8) return;
+    last = now;
+  }
+}
+
+/** CPU (% of one core) and statements of the gateway (and its database backends) over `seconds` of doing nothing asked. */
+async function idleWindow(gateway: ServerProcess, seconds: number, databaseUrl: string | null): Promise<{ cpuPercent: number | null; dbCpuPercent: number | null; statements: number | null }> {
+  const backends = databaseUrl ? sampleBackends(gateway.pid, databaseUrl) : null;
   const stmt0 = await serverStatementCount(gateway.url);
   const cpu0 = cpuSecondsOf(gateway.pid);
   await sleep(seconds * 1000);
   const cpu1 = cpuSecondsOf(gateway.pid);
+  const dbSeconds = backends ? await backends.stop() : null;
   const stmt1 = await serverStatementCount(gateway.url);
   return {
     cpuPercent: cpu0 === null || cpu1 === null ? null : ((cpu1 - cpu0) / seconds) * 100,
+    dbCpuPercent: dbSeconds === null ? null : (dbSeconds / seconds) * 100,
     // The /metrics read at the start is one request; it runs no statement.
     statements: stmt0 === null || stmt1 === null ? null : stmt1 - stmt0,
   };
@@ -166,7 +262,8 @@ export async function runHeldWaits(opts: HeldOptions, databaseUrl: string, log: 
 
   await quiet(gateway.url);
   log(`▶ none held: idle ${opts.windowS} s, then by-id ${opts.byIdS} s`);
-  const idleNone = await idleWindow(gateway, opts.windowS);
+  const pgUrl = opts.engine === 'postgresql' ? databaseUrl : null;
+  const idleNone = await idleWindow(gateway, opts.windowS, pgUrl);
   const noneBefore = await byIdRun();
   await quiet(gateway.url);
   const rssBeforeMB = memoryOf(gateway.pid)?.rssMB ?? NaN;
@@ -177,12 +274,12 @@ export async function runHeldWaits(opts: HeldOptions, databaseUrl: string, log: 
   own(() => holder.stop());
   while (holder.sent < opts.held && Date.now() - started < 40_000) await sleep(100);
   await quiet(gateway.url);
-  await sleep(1000);
+  await readsDone(gateway.url);
   const secondsToHoldAll = (Date.now() - started) / 1000;
   if (secondsToHoldAll + opts.windowS > LONG_POLL_S - 2) log(`  (holding took ${round(secondsToHoldAll, 1)} s: some long-polls will answer inside the window; shorten --held-window)`);
   log(`  sent ${holder.sent} in ${round(secondsToHoldAll, 1)} s; idle ${opts.windowS} s`);
   const answeredBefore = holder.answered;
-  const idleHeld = await idleWindow(gateway, opts.windowS);
+  const idleHeld = await idleWindow(gateway, opts.windowS, pgUrl);
   const answeredInWindow = holder.answered - answeredBefore;
   const rssHeldMB = memoryOf(gateway.pid)?.rssMB ?? NaN;
   log(`▶ by-id ${opts.byIdS} s beside ${opts.held} held`);
@@ -201,6 +298,8 @@ export async function runHeldWaits(opts: HeldOptions, databaseUrl: string, log: 
     idle: {
       cpuPercentNoneHeld: idleNone.cpuPercent === null ? null : round(idleNone.cpuPercent, 2),
       cpuPercentHeld: idleHeld.cpuPercent === null ? null : round(idleHeld.cpuPercent, 2),
+      dbCpuPercentNoneHeld: idleNone.dbCpuPercent === null ? null : round(idleNone.dbCpuPercent, 2),
+      dbCpuPercentHeld: idleHeld.dbCpuPercent === null ? null : round(idleHeld.dbCpuPercent, 2),
       statementsNoneHeld: idleNone.statements,
       statementsHeld: idleHeld.statements,
       statementsPerHeldWait: perWait(idleHeld.statements, idleNone.statements),
@@ -215,7 +314,9 @@ export async function runHeldWaits(opts: HeldOptions, databaseUrl: string, log: 
 
 /** Targets of issue 22, target 1 (the parts this scenario measures). */
 export function heldTargets(r: HeldResult) {
+  const withDb = r.idle.dbCpuPercentHeld === null ? null : round((r.idle.cpuPercentHeld ?? NaN) + r.idle.dbCpuPercentHeld, 2);
   return [
+    ...(withDb === null ? [] : [{ name: 'PostgreSQL: idle CPU with N held, gateway + its database backends ≤ 5 % of one core', value: withDb, pass: withDb <= 5 }]),
     { name: 'idle CPU with N held ≤ 3 % of one core (gateway process)', value: r.idle.cpuPercentHeld, pass: r.idle.cpuPercentHeld !== null && r.idle.cpuPercentHeld <= 3 },
     { name: 'RSS ≤ 20 KB per held wait', value: r.memory.rssPerHeldWaitKB, pass: r.memory.rssPerHeldWaitKB <= 20 },
     { name: 'no database reads per held wait while idle (statements over the window, beyond none held, per held wait < 0.01)', value: r.idle.statementsPerHeldWait, pass: r.idle.statementsPerHeldWait !== null && r.idle.statementsPerHeldWait < 0.01 },
@@ -234,7 +335,8 @@ export function heldMarkdown(r: HeldResult, machine: string, commit: string): st
     ...rows,
     '',
     `Idle window ${r.windowS} s: gateway CPU ${r.idle.cpuPercentNoneHeld} % of a core with none held, ${r.idle.cpuPercentHeld} % with ${r.held} held; ` +
-      `SQL statements ${r.idle.statementsNoneHeld} vs ${r.idle.statementsHeld}; long-polls answered inside the window: ${r.idle.answeredInWindow}.`,
+      `SQL statements ${r.idle.statementsNoneHeld} vs ${r.idle.statementsHeld}; long-polls answered inside the window: ${r.idle.answeredInWindow}.` +
+      (r.idle.dbCpuPercentHeld === null ? '' : ` The gateway's PostgreSQL backends: ${r.idle.dbCpuPercentNoneHeld} % with none held, ${r.idle.dbCpuPercentHeld} % with ${r.held} held.`),
     `RSS ${r.memory.rssBeforeMB} MB before holding, ${r.memory.rssHeldMB} MB with ${r.held} held (${r.memory.rssPerHeldWaitKB} KB each). Holding all took ${r.secondsToHoldAll} s.`,
     `By-id (REST) p50/p99 ms: none held ${r.byId.noneBefore.p50}/${r.byId.noneBefore.p99} (${r.byId.noneBefore.requestsPerSec} req/s), ` +
       `${r.held} held ${r.byId.held.p50}/${r.byId.held.p99} (${r.byId.held.requestsPerSec} req/s), none again ${r.byId.noneAfter.p50}/${r.byId.noneAfter.p99} (${r.byId.noneAfter.requestsPerSec} req/s).`,
