@@ -1,4 +1,4 @@
-import { RateLimitedError } from '../graphql/errors';
+import { AppError } from '../graphql/errors';
 
 /**
  * Caps what one API key may hold open at once on this instance (long-polls; streams too), so that one
@@ -15,7 +15,9 @@ export class HeldLimit {
   acquire(keyId: string): () => void {
     const now = this.held.get(keyId) ?? 0;
     if (now >= this.maxPerKey) {
-      throw new RateLimitedError(`At most ${this.maxPerKey} long-polls and streams may be held open at once per API key; retry when one has ended`, 1);
+      // Raised inside an operation (unlike the rate limit): GraphQL answers 200 with this field's error,
+      // beside whatever else the query asked; REST maps RATE_LIMITED to 429.
+      throw new AppError(`At most ${this.maxPerKey} long-polls and streams may be held open at once per API key; retry when one has ended`, 'RATE_LIMITED', { retryAfterSeconds: 1 });
     }
     this.held.set(keyId, now + 1);
     let released = false;

@@ -156,8 +156,13 @@ describe('MAX_HELD_PER_KEY (20 here)', () => {
     expect(s.app.services.heldLimit.count()).toBe(20);
 
     const message = 'At most 20 long-polls and streams may be held open at once per API key; retry when one has ended';
-    expectError(await s.request('GET', `/api/v1/waits/${wait.id}?waitSeconds=5`), 429, errorText('Too many requests', message));
+    const refused = await s.request('GET', `/api/v1/waits/${wait.id}?waitSeconds=5`);
+    expectError(refused, 429, errorText('Too many requests', message));
+    expect(refused.headers.get('retry-after')).toBe('1');
     const gql = await s.gql('query($id: ID!) { wait(id: $id, waitSeconds: 5) { id status } }', { id: wait.id });
+    // An error of the field, not of the request: 200, as for any field error.
+    expect(gql.status).toBe(200);
+    expect(gql.body.data).toEqual({ wait: null });
     expect(gql.body.errors?.[0]).toMatchObject({ message, extensions: { code: 'RATE_LIMITED' } });
     // Not a long-poll: a plain read is not held, so not capped; nor is a long-poll on a wait that has ended.
     expect((await s.request('GET', `/api/v1/waits/${wait.id}`)).status).toBe(200);
