@@ -74,14 +74,16 @@ describe('held long-polls', () => {
     expect(answer.ms).toBeLessThan(30_000);
   });
 
-  it('the sweep wakes exactly the held waits that ended or are due, in one pass', async () => {
+  it('the sweep wakes the held waits that ended, and leaves the pending ones held', async () => {
     const ended = await pendingWait();
     const still = await pendingWait();
     const pollEnded = await holdPoll(ended.id, 60);
     const pollStill = await holdPoll(still.id, 2);
     await withoutNotifications(() => s.request('POST', `/api/v1/waits/${ended.id}/cancel`));
-    expect(await s.app.services.waits.sweepHeld()).toBe(1);
+    // 1, unless the background sweep (every 2 s) got there first in the moment since the cancel.
+    expect(await s.app.services.waits.sweepHeld()).toBeLessThanOrEqual(1);
     expect((await pollEnded.answer).body.status).toBe('canceled');
+    expect(held().ids()).toEqual([still.id]);
     // The other one stays held until its own window ends, and then answers as it stands.
     expect((await pollStill.answer).body.status).toBe('pending');
   });
