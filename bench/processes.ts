@@ -93,6 +93,11 @@ export const RATE_LIMIT_UNREACHABLE = 1_000_000_000;
 
 /** The gateway exactly as production runs it: `node dist/main.js`, configured by environment. */
 export function startGateway(databaseUrl: string, apiKey: string): Promise<ServerProcess> {
+  return startGatewayWith(databaseUrl, apiKey, {});
+}
+
+/** startGateway with more settings (e.g. MAX_HELD_PER_KEY for the held-waits scenario). */
+export function startGatewayWith(databaseUrl: string, apiKey: string, extraEnv: Record<string, string>): Promise<ServerProcess> {
   return startServer(
     'gateway',
     process.execPath,
@@ -108,6 +113,7 @@ export function startGateway(databaseUrl: string, apiKey: string): Promise<Serve
       // with a limit no run reaches. Older builds without rate limiting ignore the variable.
       RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT_UNREACHABLE),
       NODE_ENV: 'production',
+      ...extraEnv,
     },
     /REST:\s+http:\/\/[^\s:]+:(\d+)\//,
   );

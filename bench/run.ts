@@ -5,6 +5,7 @@
  *   npm run bench -- [--sessions 1000] [--duration 10] [--warmup 2] [--connections 32] [--rounds 5]
  *                    [--only rest-get,graphql-get,reference,list,nested,create,flow]
  *                    [--engine sqlite|postgresql] [--seed auto|api|direct] [--out bench/results]
+ *   npm run bench -- --only held [--held 10000] [--held-window 15]   (held long-polls; bench/held-waits.ts)
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -17,6 +18,7 @@ import { graphql, expectStatus } from './http';
 import { cpuSecondsOf, describeServers, memoryOf, onCleanup, RATE_LIMIT_UNREACHABLE, ROOT, runCleanups, sampleMemory, type ServerProcess, startGateway, startReference } from './processes';
 import { evaluateTargets, machineInfo, markdown, round, type ScenarioResult, textTable } from './report';
 import { cannon, flowOnce, flowSlice, GET_SESSION_QUERY, type HttpScenario, nestedQuery, once, SCENARIO_NAMES, type ScenarioName, scenarios, type Slice, summarize } from './scenarios';
+import { heldDatabase, heldMarkdown, type HeldOptions, heldTargets, runHeldWaits } from './held-waits';
 import { seedDirect, seedRich, seedViaApi } from './seed';
 import { countStatements, type InProcess, inProcessGateway, inProcessReference, serverStatementCount } from './statements';
 
@@ -36,6 +38,8 @@ interface Options {
   engine: 'sqlite' | 'postgresql';
   seed: 'auto' | 'api' | 'direct';
   out: string;
+  /** The held-waits scenario (`--only held`): how many long-polls, and the idle window in seconds; null when not asked for. */
+  held: { count: number; windowS: number } | null;
 }
 
 function usage(problem?: string): never {
@@ -52,6 +56,10 @@ function usage(problem?: string): never {
       '  --engine E        sqlite (default) or postgresql (needs BENCH_DATABASE_URL)',
       '  --seed M          auto (default), api or direct',
       '  --out DIR         where results go (default bench/results)',
+      '  --only held       the held-waits scenario (not in the default run): idle CPU, RSS and SQL per held long-poll,',
+      '                    by-id p99 beside them; written to held-<engine>-<N>.json/.md, never latest.*',
+      '  --held N          long-polls held by that scenario (default 10000)',
+      '  --held-window S   its idle measurement window in seconds (default 15)',
       '',
     ].join('\n'),
   );
@@ -72,6 +80,8 @@ function options(): Options {
         engine: { type: 'string' },
         seed: { type: 'string', default: 'auto' },
         out: { type: 'string', default: join(ROOT, 'bench', 'results') },
+        held: { type: 'string', default: '10000' },
+        'held-window': { type: 'string', default: '15' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -84,8 +94,11 @@ function options(): Options {
     if (!Number.isInteger(n) || n < min) usage(`--${name} must be an integer ≥ ${min}`);
     return n;
   };
+  const requested = parsed.only?.split(',').map((s) => s.trim()) ?? [];
+  const held = requested.includes('held') ? { count: int('held', parsed.held!, 1), windowS: int('held-window', parsed['held-window']!, 1) } : null;
+  const rest = requested.filter((s) => s !== 'held');
   const only = parsed.only
-    ? parsed.only.split(',').map((s) => {
+    ? rest.map((s) => {
         const name = /^\d$/.test(s.trim()) ? SCENARIO_NAMES[Number(s.trim()) - 1] : (s.trim() as ScenarioName);
         if (!SCENARIO_NAMES.includes(name)) usage(`unknown scenario "${s}"`);
         return name;
@@ -105,6 +118,7 @@ function options(): Options {
     engine,
     seed: parsed.seed as Options['seed'],
     out: resolve(parsed.out!),
+    held,
   };
 }
 
@@ -354,6 +368,8 @@ async function main(): Promise<void> {
   const opts = options();
   const machine = machineInfo(opts.engine);
   log(`sessions-gateway bench: ${machine.cpu}, ${machine.cores} cores, node ${machine.node}${machine.nodeOptions ? ` (NODE_OPTIONS=${machine.nodeOptions})` : ''}, load ${machine.loadAverage.join(' ')}`);
+  if (opts.held) await heldScenario(opts, opts.held, `${machine.cpu}, ${machine.cores} cores, node ${machine.node}`);
+  if (opts.only.length === 0) return;
   const results: ScenarioResult[] = [];
 
   const env = await setupEnv(opts, opts.sessions, opts.only.includes('reference'));
@@ -403,6 +419,23 @@ async function main(): Promise<void> {
   }
   log(`\nwritten: ${relative(ROOT, join(opts.out, 'latest.json'))}, latest.md (and ${named}.json/.md)`);
   if (results.some((r) => r.load.errors > 0)) process.exitCode = 1;
+}
+
+/** `--only held`: its own gateway and database; results to held-<engine>-<N>.json/.md only. */
+async function heldScenario(opts: Options, held: NonNullable<Options['held']>, machine: string): Promise<void> {
+  const database = heldDatabase(opts.engine);
+  onCleanup(() => (database.schema ? dropSchema(process.env.BENCH_DATABASE_URL!, database.schema) : database.drop()));
+  const heldOpts: HeldOptions = { engine: opts.engine, held: held.count, windowS: held.windowS, byIdS: Math.max(3, Math.round(opts.duration / 2)), connections: opts.connections };
+  const result = await runHeldWaits(heldOpts, database.url, log, onCleanup);
+  const targets = heldTargets(result);
+  const json = JSON.stringify({ machine, commit: gitCommit(), engine: opts.engine, options: heldOpts, result, targets }, null, 2);
+  mkdirSync(opts.out, { recursive: true });
+  const base = join(opts.out, `held-${opts.engine}-${held.count}`);
+  writeFileSync(`${base}.json`, `${json}\n`);
+  writeFileSync(`${base}.md`, heldMarkdown(result, machine, gitCommit()));
+  process.stdout.write(`\n${heldMarkdown(result, machine, gitCommit())}`);
+  log(`written: ${relative(ROOT, base)}.json/.md`);
+  if (targets.some((t) => !t.pass)) process.exitCode = 1;
 }
 
 main()

@@ -47,6 +47,8 @@ export interface App {
    * An explicit `{ port: 0 }` means an ephemeral port (tests). close() stops it.
    */
   startSmtp(override?: { port: number; host?: string }): Promise<number | null>;
+  /** Aborted by beginShutdown(); held requests watch it (tests check that a released one stops watching). */
+  shutdownSignal: AbortSignal;
   /** Shutdown, first step: in-flight long-polls answer now (with the wait as it stands). Idempotent. */
   beginShutdown(): void;
   /** Closes SMTP (letting deliveries finish), background work, GraphQL and the database. */
@@ -166,6 +168,9 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       port,
       host: override?.host ?? config.smtpHost,
       maxMessageBytes: config.maxMessageBytes,
+      maxConnections: config.smtpMaxConnections,
+      maxConnectionsPerIp: config.smtpMaxConnectionsPerIp,
+      mailFromTimeoutMs: config.smtpMailFromTimeoutMs,
       messages: services.messages,
       inboxes: services.inboxes,
       logger,
@@ -183,6 +188,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     metrics,
     rateLimiter,
     startSmtp,
+    shutdownSignal: shutdown.signal,
     beginShutdown: () => shutdown.abort(),
     close: async () => {
       shutdown.abort();

@@ -25,6 +25,10 @@ const envSchema = z.object({
   MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(10 * 1024 * 1024),
   SETTLE_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(500),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+  MAX_HELD_PER_KEY: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+  SMTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(100_000).default(2000),
+  SMTP_MAX_CONNECTIONS_PER_IP: z.coerce.number().int().min(1).max(100_000).default(20),
+  SMTP_MAIL_FROM_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 
@@ -49,6 +53,14 @@ export type Config = {
   rateLimitPerMinute: number;
   /** How often deadlines (wait timeouts, inbox expiry) are settled without a request. */
   settleIntervalMs: number;
+  /** Long-polls (and streams) one API key may hold open at once on one instance; the next gets 429. */
+  maxHeldPerKey: number;
+  /** SMTP connections open at once on this instance (all peers), sized for memory. */
+  smtpMaxConnections: number;
+  /** SMTP connections open at once from one peer address. */
+  smtpMaxConnectionsPerIp: number;
+  /** How long an SMTP connection may stay open without sending MAIL FROM (from connecting). */
+  smtpMailFromTimeoutMs: number;
 };
 
 export class ConfigError extends Error {}
@@ -79,6 +91,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxMessageBytes: e.MAX_MESSAGE_BYTES,
     settleIntervalMs: e.SETTLE_INTERVAL_MS,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    maxHeldPerKey: e.MAX_HELD_PER_KEY,
+    smtpMaxConnections: e.SMTP_MAX_CONNECTIONS,
+    smtpMaxConnectionsPerIp: e.SMTP_MAX_CONNECTIONS_PER_IP,
+    smtpMailFromTimeoutMs: e.SMTP_MAIL_FROM_TIMEOUT_MS,
   };
 }
 

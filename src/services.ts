@@ -6,7 +6,9 @@ import type { Database } from './db/client';
 import { HistoryService } from './history/history.service';
 import { InboxService } from './inboxes/inbox.service';
 import { MessageService } from './messages/message.service';
+import { HeldLimit } from './protection/held-limit';
 import { SessionService } from './sessions/session.service';
+import { HeldWaits } from './waits/held-waits';
 import { type WaitTelemetry, WaitService } from './waits/wait.service';
 
 /** Every service, wired once per app. Resolvers reach them through the request context. */
@@ -18,6 +20,10 @@ export interface Services {
   waits: WaitService;
   messages: MessageService;
   notifier: Notifier;
+  /** The long-polls held on this instance (what the periodic sweep checks). */
+  heldWaits: HeldWaits;
+  /** MAX_HELD_PER_KEY: long-polls (and streams) one key may hold open at once on this instance. */
+  heldLimit: HeldLimit;
 }
 
 export function createServices(db: Database, config: Config, clock: Clock, telemetry: WaitTelemetry = { waitEnded: () => {} }): Services {
@@ -25,7 +31,9 @@ export function createServices(db: Database, config: Config, clock: Clock, telem
   const history = new HistoryService(db, clock);
   const sessions = new SessionService(db, history, clock);
   const inboxes = new InboxService(db, history, sessions, notifier, telemetry, clock, config.inboxDomain);
-  const waits = new WaitService(db, history, sessions, inboxes, notifier, clock, telemetry);
+  const heldWaits = new HeldWaits(notifier);
+  const heldLimit = new HeldLimit(config.maxHeldPerKey);
+  const waits = new WaitService(db, history, sessions, inboxes, notifier, clock, telemetry, heldWaits, heldLimit);
   return {
     apiKeys: new ApiKeyService(db, clock, config.authCacheTtlMs),
     history,
@@ -34,5 +42,7 @@ export function createServices(db: Database, config: Config, clock: Clock, telem
     waits,
     messages: new MessageService(db, history, inboxes, waits, clock, config.maxMessageBytes),
     notifier,
+    heldWaits,
+    heldLimit,
   };
 }

@@ -10,6 +10,8 @@ export class Notifier {
   private remote?: (topic: string) => void;
 
   constructor() {
+    // One listener per held long-poll (or stream) on its topic: thousands are normal, and their number
+    // is bounded by MAX_HELD_PER_KEY per key, not by EventEmitter's leak heuristic (10 per topic).
     this.emitter.setMaxListeners(0);
   }
 
@@ -26,6 +28,20 @@ export class Notifier {
 
   bridge(publish: (topic: string) => void): void {
     this.remote = publish;
+  }
+
+  /**
+   * Calls `listener` on every notification of `topic` (local or from another instance) until the
+   * returned function is called. Costs memory only: nothing runs while nobody notifies.
+   */
+  subscribe(topic: string, listener: () => void): () => void {
+    this.emitter.on(topic, listener);
+    return () => this.emitter.off(topic, listener);
+  }
+
+  /** How many listeners wait on `topic` (tests assert that released waiters leave nothing behind). */
+  listenerCount(topic: string): number {
+    return this.emitter.listenerCount(topic);
   }
 
   /** Resolves on the first notification of any of `topics`, after `ms`, or when `signal` aborts. */

@@ -7,8 +7,8 @@ const RETRY_MS = [250, 500, 1000, 2000, 5000];
 
 /**
  * Carries Notifier topics between gateway instances with PostgreSQL LISTEN/NOTIFY, on one dedicated
- * connection that reconnects by itself. Lost notifications only delay a wake-up: long-polls also
- * re-check the database on their own, so the database stays the truth.
+ * connection that reconnects by itself. Lost notifications only delay a wake-up: each instance's
+ * periodic sweep (WaitService.sweepHeld) checks the long-polls it holds, so the database stays the truth.
  */
 export function bridgeNotifierOverPostgres(url: string, notifier: Notifier, logger: Logger): { close(): Promise<void> } {
   const connection = new URL(url);
@@ -57,7 +57,7 @@ export function bridgeNotifierOverPostgres(url: string, notifier: Notifier, logg
 
   notifier.bridge((topic) => {
     client?.query('SELECT pg_notify($1, $2)', [channel, topic]).catch(() => {
-      /* the re-check in long-polls covers a lost notification */
+      /* the receiving instances' sweep covers a lost notification */
     });
   });
   void connect();

@@ -230,7 +230,11 @@ function graphQLErrorReply(opts: RestOptions, route: PreparedRoute, result: Exec
   const message = code === 'BAD_USER_INPUT' && !result.data
     ? (describeVariableErrors(opts.schema, route.definitions, variables) ?? formatted.message)
     : formatted.message;
-  return mapped(route, code, message);
+  const reply = mapped(route, code, message);
+  // A limit met inside an operation (MAX_HELD_PER_KEY) says when to retry, as the rate limit does.
+  const retryAfter = formatted.extensions?.retryAfterSeconds;
+  if (code === 'RATE_LIMITED' && typeof retryAfter === 'number') reply.headers = { 'Retry-After': String(retryAfter) };
+  return reply;
 }
 
 function errorReply(opts: RestOptions, route: RestRoute, err: unknown, requestId: string): Reply {

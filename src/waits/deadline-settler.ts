@@ -4,10 +4,15 @@ import type { Logger } from '../logger';
 import type { WaitService } from './wait.service';
 
 const HOUSEKEEPING_MS = 60_000;
+/**
+ * How often the long-polls held here are checked against the database, all in one query (see
+ * WaitService.sweepHeld). Only a lost notification needs it, and it delays that answer by at most this.
+ */
+export const HELD_SWEEP_MS = 2_000;
 
 /**
  * Deadlines are data, but someone must act on them when nobody is asking: this timer settles overdue
- * waits (failing their sessions) and expired inboxes. Runs never overlap; every instance may run one,
+ * waits (failing their sessions) and expired inboxes, and sweeps the long-polls held here. Runs never overlap; every instance may run one,
  * and conditional updates make each transition happen once.
  */
 export function startDeadlineSettler(
@@ -16,6 +21,7 @@ export function startDeadlineSettler(
 ): () => Promise<void> {
   let running: Promise<void> | null = null;
   let lastHousekeeping = 0;
+  let lastSweep = 0;
   let failing = false;
   const tick = () => {
     if (running) return;
@@ -24,6 +30,11 @@ export function startDeadlineSettler(
         const now = deps.clock();
         await deps.waits.settleDue(now);
         await deps.inboxes.settleDue(now);
+        // Real time, not the app clock: it paces the sweep, it does not decide what is due.
+        if (Date.now() - lastSweep >= Math.max(HELD_SWEEP_MS, intervalMs)) {
+          lastSweep = Date.now();
+          await deps.waits.sweepHeld();
+        }
         // Expired rate-limit windows and idempotency records: once a minute is plenty.
         if (deps.housekeeping && now.getTime() - lastHousekeeping >= HOUSEKEEPING_MS) {
           lastHousekeeping = now.getTime();

@@ -10,7 +10,7 @@ export class WaitResolver {
     @Arg('id', () => ID) id: string,
     @Arg('waitSeconds', () => Int, { defaultValue: 0 }) waitSeconds: number,
   ): Promise<Wait> {
-    return ctx.services.waits.get(ctx.principal.ownerId, id, waitSeconds, ctx.signal);
+    return ctx.services.waits.get(ctx.principal.ownerId, id, waitSeconds, ctx.signal, ctx.principal.keyId);
   }
 
   @Mutation(() => Wait)

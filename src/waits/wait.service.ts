@@ -9,6 +9,8 @@ import type { HistoryService } from '../history/history.service';
 import type { InboxService } from '../inboxes/inbox.service';
 import type { SessionService } from '../sessions/session.service';
 import { SessionStatus } from '../sessions/session.type';
+import type { HeldLimit } from '../protection/held-limit';
+import { type HeldWaits, waitTopic } from './held-waits';
 import { cancelPendingWaits, extractFor, type MatchableMessage, passesFilters, type StoredFilters, type WaitRow } from './wait.rules';
 import { type CreateWaitInput, type Wait, type WaitResult, WaitStatus, type WaitType } from './wait.type';
 
@@ -16,10 +18,10 @@ export const WAIT_TIMEOUT_DEFAULT = 120;
 export const WAIT_TIMEOUT_MAX = 600;
 export const LONG_POLL_MAX_SECONDS = 60;
 const FILTER_MAX = 320;
-/** Safety net for long-polls: look again at least this often even if no notification arrives. */
-const RECHECK_MS = 1000;
+/** Held waits the sweep checks per query (well under every engine's bind-parameter limit). */
+const SWEEP_BATCH = 1000;
 
-export const waitTopic = (id: string) => `wait:${id}`;
+export { waitTopic };
 
 /** Where ended waits are counted (metrics); called after the change committed. */
 export interface WaitTelemetry {
@@ -60,6 +62,8 @@ export class WaitService {
     private readonly notifier: Notifier,
     private readonly clock: Clock,
     private readonly telemetry: WaitTelemetry,
+    private readonly held: HeldWaits,
+    private readonly heldLimit: HeldLimit,
   ) {}
 
   toWait(row: WaitRow): Wait {
@@ -97,23 +101,67 @@ export class WaitService {
   }
 
   /**
-   * The wait; with `waitSeconds` > 0 a long-poll that returns as soon as the wait ends (woken by a
-   * notification, or by the periodic re-check when the notification came from elsewhere).
+   * The wait; with `waitSeconds` > 0 a long-poll that returns as soon as the wait ends. While held it
+   * reads nothing: it is woken by the wait's notification (this instance or, over PostgreSQL, another),
+   * by its deadline (a timer), by its request's signal (client gone, shutdown), or by the periodic
+   * sweep (sweepHeld) when a notification was lost. Each wake costs one read of the wait.
+   * `keyId` is whose MAX_HELD_PER_KEY slot the long-poll takes (the owner's when not given).
    */
-  async get(ownerId: string, id: string, waitSeconds = 0, signal?: AbortSignal): Promise<Wait> {
+  async get(ownerId: string, id: string, waitSeconds = 0, signal?: AbortSignal, keyId: string = ownerId): Promise<Wait> {
     intInRange('waitSeconds', waitSeconds, 0, LONG_POLL_MAX_SECONDS);
+    if (waitSeconds === 0) return this.toWait(await this.current(ownerId, id));
     const until = Date.now() + waitSeconds * 1000;
-    for (;;) {
-      let row = await this.findOwned(this.db.prisma, ownerId, id);
-      if (row.status === WaitStatus.pending && row.deadline <= this.clock()) {
-        await this.settleOne(row);
-        row = await this.findOwned(this.db.prisma, ownerId, id);
-      }
-      const left = until - Date.now();
-      if (row.status !== WaitStatus.pending || left <= 0 || signal?.aborted) return this.toWait(row);
-      const untilDeadline = row.deadline.getTime() - this.clock().getTime() + 5;
-      await this.notifier.waitFor([waitTopic(id)], Math.min(left, RECHECK_MS, Math.max(untilDeadline, 0)), signal);
+    let releaseSlot: () => void;
+    try {
+      releaseSlot = this.heldLimit.acquire(keyId);
+    } catch (err) {
+      // At the cap, a long-poll that would answer at once is still answered: only holding is refused.
+      const row = await this.current(ownerId, id);
+      if (row.status !== WaitStatus.pending) return this.toWait(row);
+      throw err;
     }
+    // Held before the first read: a notification that comes during the read is kept, not lost.
+    const hold = this.held.hold(id, signal);
+    try {
+      for (;;) {
+        const row = await this.current(ownerId, id);
+        const left = until - Date.now();
+        if (row.status !== WaitStatus.pending || left <= 0 || signal?.aborted) return this.toWait(row);
+        const untilDeadline = row.deadline.getTime() - this.clock().getTime() + 5;
+        await hold.next(Math.min(left, Math.max(untilDeadline, 0)));
+      }
+    } finally {
+      hold.release();
+      releaseSlot();
+    }
+  }
+
+  /** The owner's wait as it stands, settled first when it is past its deadline. */
+  private async current(ownerId: string, id: string): Promise<WaitRow> {
+    const row = await this.findOwned(this.db.prisma, ownerId, id);
+    if (row.status !== WaitStatus.pending || row.deadline > this.clock()) return row;
+    await this.settleOne(row);
+    return this.findOwned(this.db.prisma, ownerId, id);
+  }
+
+  /**
+   * The safety net for lost notifications, run periodically by the deadline settler: one query (per
+   * SWEEP_BATCH held waits) finds the waits held here that have ended or are due, and wakes their
+   * long-polls. Nothing is read when nothing is held. Returns how many it woke.
+   */
+  async sweepHeld(): Promise<number> {
+    const ids = this.held.ids();
+    let woken = 0;
+    for (let i = 0; i < ids.length; i += SWEEP_BATCH) {
+      const batch = ids.slice(i, i + SWEEP_BATCH);
+      const rows = await this.db.prisma.wait.findMany({
+        where: { id: { in: batch }, OR: [{ status: { not: WaitStatus.pending } }, { deadline: { lte: this.clock() } }] },
+        select: { id: true },
+      });
+      for (const { id } of rows) this.held.wake(id);
+      woken += rows.length;
+    }
+    return woken;
   }
 
   /** Idempotent for a canceled wait; CONFLICT for one that already completed or timed out. */

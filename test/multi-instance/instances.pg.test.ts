@@ -66,7 +66,7 @@ describe('two gateway instances on one PostgreSQL database', () => {
     const deliveredAt = Date.now();
     expect(delivered.status).toBe(201);
     const result = await poll;
-    // B is woken by A's notification, not by its own periodic re-check (once a second).
+    // B is woken by A's notification, not by its own periodic sweep (every 2 s).
     expect(Date.now() - deliveredAt).toBeLessThan(500);
     expect(result.body.status).toBe('completed');
     expect(result.body.result.value).toBe('551234');

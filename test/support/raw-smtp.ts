@@ -27,8 +27,9 @@ export class RawSmtp {
     socket.on('close', () => (this.closedAt = Date.now()));
   }
 
-  static async open(port: number): Promise<{ smtp: RawSmtp; greeting: SmtpReply }> {
-    const socket = connect(port, '127.0.0.1');
+  /** `localAddress` (e.g. 127.0.0.2) makes the connection come from another loopback address. */
+  static async open(port: number, localAddress?: string): Promise<{ smtp: RawSmtp; greeting: SmtpReply }> {
+    const socket = connect({ port, host: '127.0.0.1', localAddress });
     await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
     const smtp = new RawSmtp(socket);
     return { smtp, greeting: await smtp.reply() };

@@ -1,0 +1,357 @@
+/**
+ * The held-waits scenario (`npm run bench -- --only held [--held 10000] [--held-window 15]`): what N
+ * long-polls cost a gateway while nothing happens, and what they do to by-id latency.
+ *
+ * One gateway (MAX_HELD_PER_KEY raised to N), N waits (one long-poll each, `waitSeconds=60`, sent again
+ * when one answers still pending). Measured, in this order:
+ *   1. none held: the gateway's idle CPU over the window, and by-id (REST) latency;
+ *   2. N held: the same idle CPU window (no long-poll ends inside it: the window fits in the 60 s a
+ *      long-poll is held), RSS growth per held wait, SQL statements over the window per held wait,
+ *      and by-id latency beside them;
+ *   3. none held again (the long-polls' clients gone): by-id latency, a second baseline.
+ * The CPU is the gateway process's own (user + system from /proc), not the machine's; on PostgreSQL also
+ * that of the database backends serving the gateway's connections (found by their client ports).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { dist } from './dist';
+import { expectStatus, pool } from './http';
+import { cpuSecondsOf, memoryOf, type ServerProcess, startGatewayWith } from './processes';
+import { round } from './report';
+import { cannon, scenarios, summarize } from './scenarios';
+import { seedRich } from './seed';
+import { serverStatementCount } from './statements';
+
+export interface HeldOptions {
+  engine: 'sqlite' | 'postgresql';
+  /** Long-polls held at once. */
+  held: number;
+  /** Seconds of the idle measurement window. */
+  windowS: number;
+  /** Seconds of each by-id measurement. */
+  byIdS: number;
+  connections: number;
+}
+
+export interface HeldResult {
+  held: number;
+  windowS: number;
+  idle: {
+    /** Gateway CPU over the window, % of one core. */
+    cpuPercentNoneHeld: number | null;
+    cpuPercentHeld: number | null;
+    /** PostgreSQL only: the gateway's own database backends over the window, % of one core. */
+    dbCpuPercentNoneHeld: number | null;
+    dbCpuPercentHeld: number | null;
+    /** SQL statements the gateway ran over the window (background work included). */
+    statementsNoneHeld: number | null;
+    statementsHeld: number | null;
+    /** (statementsHeld − statementsNoneHeld) / held, over the window. */
+    statementsPerHeldWait: number | null;
+    /** Long-polls that answered inside the held window (should be 0: nothing happened). */
+    answeredInWindow: number;
+  };
+  memory: { rssBeforeMB: number; rssHeldMB: number; rssPerHeldWaitKB: number };
+  byId: {
+    noneBefore: { p50: number; p99: number; requestsPerSec: number; errors: number };
+    held: { p50: number; p99: number; requestsPerSec: number; errors: number };
+    noneAfter: { p50: number; p99: number; requestsPerSec: number; errors: number };
+    /** p99 with N held / p99 with none held (the mean of the two baselines). */
+    p99Ratio: number;
+  };
+  /** Long-polls refused or failed (429, socket errors): must be 0. */
+  holdErrors: Record<string, number>;
+  secondsToHoldAll: number;
+}
+
+const LONG_POLL_S = 60;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Keeps one long-poll open per wait id until stop(): a wait's poll is sent again when it answers. */
+function holdAll(base: string, key: string, ids: string[]) {
+  const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
+  const url = new URL(base);
+  let stopped = false;
+  let answered = 0;
+  let sent = 0;
+  const errors: Record<string, number> = {};
+  const fail = (what: string) => (errors[what] = (errors[what] ?? 0) + 1);
+  const poll = (id: string): Promise<void> =>
+    new Promise((resolve) => {
+      const req = request(
+        { host: url.hostname, port: url.port, path: `/api/v1/waits/${id}?waitSeconds=${LONG_POLL_S}`, agent, headers: { authorization: `Bearer ${key}` } },
+        (res) => {
+          res.resume();
+          res.once('end', () => {
+            answered++;
+            if (res.statusCode !== 200) fail(`HTTP ${res.statusCode}`);
+            resolve();
+          });
+        },
+      );
+      req.once('finish', () => sent++);
+      req.once('error', (err) => {
+        if (!stopped) fail((err as NodeJS.ErrnoException).code ?? err.message);
+        resolve();
+      });
+      req.end();
+    });
+  const loops = ids.map(async (id) => {
+    while (!stopped) await poll(id);
+  });
+  return {
+    get sent() {
+      return sent;
+    },
+    get answered() {
+      return answered;
+    },
+    errors,
+    stop: async () => {
+      stopped = true;
+      agent.destroy();
+      await Promise.allSettled(loops);
+    },
+  };
+}
+
+/** Until the gateway answers /healthz within 50 ms again (its backlog drained). */
+async function quiet(base: string): Promise<void> {
+  const until = Date.now() + 30_000;
+  while (Date.now() < until) {
+    const t0 = performance.now();
+    const ok = await fetch(`${base}/healthz`).then((r) => r.ok, () => false);
+    if (ok && performance.now() - t0 < 50) return;
+    await sleep(200);
+  }
+}
+
+/**
+ * The PostgreSQL backend processes serving `gatewayPid`'s connections: the local ports of its TCP
+ * sockets to the database (from /proc), matched with pg_stat_activity.client_port. Needs the database
+ * on this machine and /proc access to both; [] otherwise.
+ */
+export async function gatewayBackends(gatewayPid: number, databaseUrl: string): Promise<number[]> {
+  try {
+    const dbPort = Number(new URL(databaseUrl).port || 5432);
+    const inodes = new Set<string>();
+    for (const fd of readdirSync(`/proc/${gatewayPid}/fd`)) {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${gatewayPid}/fd/${fd}`));
+      if (m) inodes.add(m[1]);
+    }
+    const ports: number[] = [];
+    for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+      for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+        const f = line.trim().split(/\s+/);
+        if (f.length < 10 || !inodes.has(f[9])) continue;
+        if (parseInt(f[2].split(':')[1], 16) === dbPort) ports.push(parseInt(f[1].split(':')[1], 16));
+      }
+    }
+    if (!ports.length) return [];
+    const { Client } = require('pg') as typeof import('pg');
+    const url = new URL(databaseUrl);
+    url.searchParams.delete('schema');
+    const client = new Client({ connectionString: url.toString() });
+    await client.connect();
+    try {
+      const { rows } = await client.query('SELECT pid FROM pg_stat_activity WHERE client_port = ANY($1::int[])', [ports]);
+      return rows.map((r) => Number(r.pid));
+    } finally {
+      await client.end();
+    }
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * CPU seconds the gateway's backends used while it ran: sampled every 500 ms, since the pool opens and
+ * closes connections (idle ones after 10 s) and a backend that exits takes its counter with it. Each
+ * backend counts from when it was first seen to when it was last seen.
+ */
+function sampleBackends(gatewayPid: number, databaseUrl: string) {
+  const seen = new Map<number, { first: number; last: number }>();
+  let stopped = false;
+  const tick = async () => {
+    for (const pid of await gatewayBackends(gatewayPid, databaseUrl)) {
+      const cpu = cpuSecondsOf(pid);
+      if (cpu === null) continue;
+      const entry = seen.get(pid);
+      if (entry) entry.last = cpu;
+      else seen.set(pid, { first: cpu, last: cpu });
+    }
+  };
+  const loop = (async () => {
+    while (!stopped) {
+      await tick();
+      await sleep(500);
+    }
+  })();
+  return {
+    stop: async (): Promise<number | null> => {
+      stopped = true;
+      await loop;
+      await tick();
+      if (!seen.size) return null;
+      let total = 0;
+      for (const { first, last } of seen.values()) total += last - first;
+      return total;
+    },
+  };
+}
+
+/**
+ * Until the gateway's statement count grows no faster than its background work (at most 8 a second):
+ * every new long-poll reads its wait once, and on PostgreSQL those reads can still queue for the pool
+ * while /healthz already answers at once.
+ */
+async function readsDone(base: string): Promise<void> {
+  const until = Date.now() + 30_000;
+  let last = await serverStatementCount(base);
+  while (last !== null && Date.now() < until) {
+    await sleep(1000);
+    const now = await serverStatementCount(base);
+    if (now === null || now - last <= 8) return;
+    last = now;
+  }
+}
+
+/** CPU (% of one core) and statements of the gateway (and its database backends) over `seconds` of doing nothing asked. */
+async function idleWindow(gateway: ServerProcess, seconds: number, databaseUrl: string | null): Promise<{ cpuPercent: number | null; dbCpuPercent: number | null; statements: number | null }> {
+  const backends = databaseUrl ? sampleBackends(gateway.pid, databaseUrl) : null;
+  const stmt0 = await serverStatementCount(gateway.url);
+  const cpu0 = cpuSecondsOf(gateway.pid);
+  await sleep(seconds * 1000);
+  const cpu1 = cpuSecondsOf(gateway.pid);
+  const dbSeconds = backends ? await backends.stop() : null;
+  const stmt1 = await serverStatementCount(gateway.url);
+  return {
+    cpuPercent: cpu0 === null || cpu1 === null ? null : ((cpu1 - cpu0) / seconds) * 100,
+    dbCpuPercent: dbSeconds === null ? null : (dbSeconds / seconds) * 100,
+    // The /metrics read at the start is one request; it runs no statement.
+    statements: stmt0 === null || stmt1 === null ? null : stmt1 - stmt0,
+  };
+}
+
+export async function runHeldWaits(opts: HeldOptions, databaseUrl: string, log: (m: string) => void, own: (fn: () => Promise<void> | void) => void): Promise<HeldResult> {
+  const key = `sgk_${dist.ids().randomBase62(40)}`;
+  const gateway = await startGatewayWith(databaseUrl, key, { MAX_HELD_PER_KEY: String(opts.held + 100) });
+  own(() => gateway.stop());
+  log(`gateway at ${gateway.url} (pid ${gateway.pid}), MAX_HELD_PER_KEY=${opts.held + 100}`);
+  const richIds = await seedRich(gateway.url, key, 50);
+  const byId = scenarios({ key, richIds })['rest-get'];
+  if (byId.kind !== 'http') throw new Error('rest-get is an HTTP scenario');
+
+  // N waits on N/100 inboxes, with deadlines far past the run.
+  const inboxes: string[] = [];
+  await pool(Math.ceil(opts.held / 100), 8, async () => {
+    inboxes.push((await expectStatus(201, gateway.url, key, 'POST', '/api/v1/inboxes', {})).id);
+  });
+  const ids: string[] = [];
+  const made = Date.now();
+  await pool(opts.held, 16, async (i) => {
+    ids.push((await expectStatus(201, gateway.url, key, 'POST', '/api/v1/waits', { inboxId: inboxes[i % inboxes.length], type: 'otp', timeoutSeconds: 600 })).id);
+  });
+  log(`created ${opts.held} waits in ${((Date.now() - made) / 1000).toFixed(1)} s`);
+
+  const byIdRun = async () => summarize([await cannon(byId, gateway.url, key, opts.connections, opts.byIdS, 1)]);
+  const brief = (l: ReturnType<typeof summarize>) => ({ p50: round(l.p50, 2), p99: round(l.p99, 2), requestsPerSec: round(l.requestsPerSec), errors: l.errors });
+
+  await quiet(gateway.url);
+  log(`▶ none held: idle ${opts.windowS} s, then by-id ${opts.byIdS} s`);
+  const pgUrl = opts.engine === 'postgresql' ? databaseUrl : null;
+  const idleNone = await idleWindow(gateway, opts.windowS, pgUrl);
+  const noneBefore = await byIdRun();
+  await quiet(gateway.url);
+  const rssBeforeMB = memoryOf(gateway.pid)?.rssMB ?? NaN;
+
+  log(`▶ holding ${opts.held} long-polls…`);
+  const started = Date.now();
+  const holder = holdAll(gateway.url, key, ids);
+  own(() => holder.stop());
+  while (holder.sent < opts.held && Date.now() - started < 40_000) await sleep(100);
+  await quiet(gateway.url);
+  await readsDone(gateway.url);
+  const secondsToHoldAll = (Date.now() - started) / 1000;
+  if (secondsToHoldAll + opts.windowS > LONG_POLL_S - 2) log(`  (holding took ${round(secondsToHoldAll, 1)} s: some long-polls will answer inside the window; shorten --held-window)`);
+  log(`  sent ${holder.sent} in ${round(secondsToHoldAll, 1)} s; idle ${opts.windowS} s`);
+  const answeredBefore = holder.answered;
+  const idleHeld = await idleWindow(gateway, opts.windowS, pgUrl);
+  const answeredInWindow = holder.answered - answeredBefore;
+  const rssHeldMB = memoryOf(gateway.pid)?.rssMB ?? NaN;
+  log(`▶ by-id ${opts.byIdS} s beside ${opts.held} held`);
+  const held = await byIdRun();
+  await holder.stop();
+  await quiet(gateway.url);
+  await sleep(2000);
+  log(`▶ none held again: by-id ${opts.byIdS} s`);
+  const noneAfter = await byIdRun();
+
+  const baseP99 = (noneBefore.p99 + noneAfter.p99) / 2;
+  const perWait = (a: number | null, b: number | null) => (a === null || b === null ? null : round((a - b) / opts.held, 5));
+  return {
+    held: opts.held,
+    windowS: opts.windowS,
+    idle: {
+      cpuPercentNoneHeld: idleNone.cpuPercent === null ? null : round(idleNone.cpuPercent, 2),
+      cpuPercentHeld: idleHeld.cpuPercent === null ? null : round(idleHeld.cpuPercent, 2),
+      dbCpuPercentNoneHeld: idleNone.dbCpuPercent === null ? null : round(idleNone.dbCpuPercent, 2),
+      dbCpuPercentHeld: idleHeld.dbCpuPercent === null ? null : round(idleHeld.dbCpuPercent, 2),
+      statementsNoneHeld: idleNone.statements,
+      statementsHeld: idleHeld.statements,
+      statementsPerHeldWait: perWait(idleHeld.statements, idleNone.statements),
+      answeredInWindow,
+    },
+    memory: { rssBeforeMB: round(rssBeforeMB, 1), rssHeldMB: round(rssHeldMB, 1), rssPerHeldWaitKB: round(((rssHeldMB - rssBeforeMB) * 1024) / opts.held, 2) },
+    byId: { noneBefore: brief(noneBefore), held: brief(held), noneAfter: brief(noneAfter), p99Ratio: round(held.p99 / baseP99, 2) },
+    holdErrors: holder.errors,
+    secondsToHoldAll: round(secondsToHoldAll, 1),
+  };
+}
+
+/** Targets of issue 22, target 1 (the parts this scenario measures). */
+export function heldTargets(r: HeldResult) {
+  const withDb = r.idle.dbCpuPercentHeld === null ? null : round((r.idle.cpuPercentHeld ?? NaN) + r.idle.dbCpuPercentHeld, 2);
+  return [
+    ...(withDb === null ? [] : [{ name: 'PostgreSQL: idle CPU with N held, gateway + its database backends ≤ 5 % of one core', value: withDb, pass: withDb <= 5 }]),
+    { name: 'idle CPU with N held ≤ 3 % of one core (gateway process)', value: r.idle.cpuPercentHeld, pass: r.idle.cpuPercentHeld !== null && r.idle.cpuPercentHeld <= 3 },
+    { name: 'RSS ≤ 20 KB per held wait', value: r.memory.rssPerHeldWaitKB, pass: r.memory.rssPerHeldWaitKB <= 20 },
+    { name: 'no database reads per held wait while idle (statements over the window, beyond none held, per held wait < 0.01)', value: r.idle.statementsPerHeldWait, pass: r.idle.statementsPerHeldWait !== null && r.idle.statementsPerHeldWait < 0.01 },
+    { name: 'by-id p99 with N held ≤ 1.5× with none held', value: r.byId.p99Ratio, pass: r.byId.p99Ratio <= 1.5 },
+    { name: 'no long-poll refused or failed', value: Object.values(r.holdErrors).reduce((a, b) => a + b, 0), pass: Object.keys(r.holdErrors).length === 0 },
+  ];
+}
+
+export function heldMarkdown(r: HeldResult, machine: string, commit: string): string {
+  const rows = heldTargets(r).map((t) => `| ${t.name} | ${t.value} | ${t.pass ? 'pass' : 'FAIL'} |`);
+  return [
+    `# Held waits: ${r.held} long-polls (${machine}, commit ${commit})`,
+    '',
+    '| target | measured | |',
+    '|---|---|---|',
+    ...rows,
+    '',
+    `Idle window ${r.windowS} s: gateway CPU ${r.idle.cpuPercentNoneHeld} % of a core with none held, ${r.idle.cpuPercentHeld} % with ${r.held} held; ` +
+      `SQL statements ${r.idle.statementsNoneHeld} vs ${r.idle.statementsHeld}; long-polls answered inside the window: ${r.idle.answeredInWindow}.` +
+      (r.idle.dbCpuPercentHeld === null ? '' : ` The gateway's PostgreSQL backends: ${r.idle.dbCpuPercentNoneHeld} % with none held, ${r.idle.dbCpuPercentHeld} % with ${r.held} held.`),
+    `RSS ${r.memory.rssBeforeMB} MB before holding, ${r.memory.rssHeldMB} MB with ${r.held} held (${r.memory.rssPerHeldWaitKB} KB each). Holding all took ${r.secondsToHoldAll} s.`,
+    `By-id (REST) p50/p99 ms: none held ${r.byId.noneBefore.p50}/${r.byId.noneBefore.p99} (${r.byId.noneBefore.requestsPerSec} req/s), ` +
+      `${r.held} held ${r.byId.held.p50}/${r.byId.held.p99} (${r.byId.held.requestsPerSec} req/s), none again ${r.byId.noneAfter.p50}/${r.byId.noneAfter.p99} (${r.byId.noneAfter.requestsPerSec} req/s).`,
+    '',
+  ].join('\n');
+}
+
+/** A fresh database for the scenario (temp SQLite file or a PostgreSQL schema), and how to drop it. */
+export function heldDatabase(engine: HeldOptions['engine']): { url: string; drop: () => void; schema?: string } {
+  if (engine === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'sessions-gateway-bench-held-'));
+    return { url: `file:${join(dir, 'bench.db')}`, drop: () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  const schema = `bench_${randomBytes(6).toString('hex')}`;
+  const url = new URL(process.env.BENCH_DATABASE_URL!);
+  url.searchParams.set('schema', schema);
+  return { url: url.toString(), drop: () => {}, schema };
+}
