@@ -118,7 +118,7 @@ describe('MCP: the timeline resource', () => {
     expect(resourceTemplates.map((t) => t.uriTemplate)).toEqual(['session://{id}/timeline']);
     expect((await alice.listResources()).resources.map((r) => r.uri)).toContain(uri);
     const read = await alice.readResource({ uri });
-    const body = JSON.parse(read.contents[0].text as string);
+    const body = JSON.parse((read.contents[0] as { text: string }).text);
     expect(body.events.map((e: { type: string }) => e.type)).toEqual(['session.created']);
     await expect(bob.readResource({ uri })).rejects.toThrow(/Not found: Session not found/);
     await expect(alice.readResource({ uri: 'session://x/replay' })).rejects.toThrow(/Resource not found/);
