@@ -2,7 +2,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult, Progress } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from '../support/server';
-import { callOk, connectHttp, eventually, sendMail } from './helpers';
+import { callError, callOk, connectHttp, eventually, sendMail } from './helpers';
 
 let s: TestServer;
 let client: Client;
@@ -87,6 +87,14 @@ describe('MCP: wait_for_otp and wait_for_link', () => {
     const waitId = await waitIdOf(sessionId);
     expect(await callOk(client, 'cancel_wait', { waitId })).toMatchObject({ id: waitId, status: 'canceled' });
     expect(((await call) as CallToolResult).structuredContent).toMatchObject({ status: 'canceled', code: null });
+    expect(await callOk(client, 'cancel_wait', { waitId })).toMatchObject({ status: 'canceled' });
+
+    const done = client.callTool({ name: 'wait_for_otp', arguments: { inboxId: inbox.id } });
+    await sendMail(s.smtpPort!, { from: 'a@acme.test', to: inbox.emailAddress, subject: 'Code', text: 'Your code: 640311' });
+    const completed = ((await done) as CallToolResult).structuredContent as { waitId: string };
+    const rest = await s.request('POST', `/api/v1/waits/${completed.waitId}/cancel`);
+    expect(rest.status).toBe(409);
+    expect(await callError(client, 'cancel_wait', { waitId: completed.waitId })).toEqual(rest.body);
   });
 
   it('holds 50 concurrent wait_for_otp calls on one instance, and answers each with its own code', async () => {
