@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   const smtpPort = await gateway.startSmtp();
   const smtpLine = smtpPort === null ? '' : `  SMTP:              smtp://${host(config.smtpHost)}:${smtpPort}\n`;
   const base = `http://${host(config.host)}:${port}`;
-  process.stdout.write(`sessions-gateway is up\n  GraphQL (and IDE): ${base}/graphql\n  REST:              ${base}/api/v1/sessions\n  MCP:               ${base}/mcp\n${smtpLine}`);
+  process.stdout.write(`sessions-gateway is up\n  GraphQL (and IDE): ${base}/graphql\n  REST:              ${base}/api/v1/sessions\n${smtpLine}`);
 
   const stop = async (signal: string) => {
     if (stopping) return;
