@@ -1,4 +1,5 @@
 import { htmlToText } from '../extract/html-text';
+import type { RouteKey } from './operations';
 import * as out from './output-schemas';
 import { type Json, type Tool, input, outcome, pathId } from './tool';
 import { cancelWait, waitForLink, waitForOtp } from './wait-tools';
@@ -15,6 +16,15 @@ const offset = { type: 'integer', description: 'How many items to skip (default 
 const metadata = { type: 'object', description: 'Free-form JSON object stored with it, e.g. {"site": "example.com"}.' };
 
 const SESSION_ID = { id: 'sessionId' };
+
+/** A tool whose only argument is the session id of its REST route's path. */
+function bySessionId(tool: Omit<Tool, 'call' | 'inputSchema'>, key: RouteKey, text: (data: any) => string): Tool {
+  return {
+    ...tool,
+    inputSchema: input({ sessionId }, ['sessionId']),
+    call: async (args, run) => outcome(await run.route(key, { params: { id: pathId(args.sessionId) } }), text, SESSION_ID),
+  };
+}
 
 export const sessionTools: Tool[] = [
   {
@@ -40,30 +50,22 @@ export const sessionTools: Tool[] = [
         (p) => `${p.data.length} of ${p.pagination.total} sessions:\n${p.data.map((s: Json) => `${s.id} ${s.status} "${s.name}"`).join('\n')}`,
       ),
   },
-  {
-    name: 'get_session',
-    title: 'Get session',
-    description: 'A session with its status and the ids of its inboxes and waits.',
-    inputSchema: input({ sessionId }, ['sessionId']),
-    outputSchema: out.session,
-    annotations: { readOnlyHint: true },
-    call: async (args, run) =>
-      outcome(
-        await run.route('GET /sessions/:id', { params: { id: pathId(args.sessionId) } }),
-        (s) => `Session ${s.id} ("${s.name}") is ${s.status}; inboxes: ${s.inboxes.join(', ') || 'none'}; waits: ${s.waits.join(', ') || 'none'}.`,
-        SESSION_ID,
-      ),
-  },
-  {
-    name: 'complete_session',
-    title: 'Complete session',
-    description: 'Mark a session as completed once its workflow succeeded. Its inboxes stop receiving mail.',
-    inputSchema: input({ sessionId }, ['sessionId']),
-    outputSchema: out.sessionEnd,
-    annotations: { idempotentHint: true },
-    call: async (args, run) =>
-      outcome(await run.route('POST /sessions/:id/complete', { params: { id: pathId(args.sessionId) } }), (s) => `Session ${s.id} is ${s.status}.`, SESSION_ID),
-  },
+  bySessionId(
+    { name: 'get_session', title: 'Get session', description: 'A session with its status and the ids of its inboxes and waits.', outputSchema: out.session, annotations: { readOnlyHint: true } },
+    'GET /sessions/:id',
+    (s) => `Session ${s.id} ("${s.name}") is ${s.status}; inboxes: ${s.inboxes.join(', ') || 'none'}; waits: ${s.waits.join(', ') || 'none'}.`,
+  ),
+  bySessionId(
+    {
+      name: 'complete_session',
+      title: 'Complete session',
+      description: 'Mark a session as completed once its workflow succeeded. Its inboxes stop receiving mail.',
+      outputSchema: out.sessionEnd,
+      annotations: { idempotentHint: true },
+    },
+    'POST /sessions/:id/complete',
+    (s) => `Session ${s.id} is ${s.status}.`,
+  ),
   {
     name: 'fail_session',
     title: 'Fail session',
@@ -78,34 +80,28 @@ export const sessionTools: Tool[] = [
         SESSION_ID,
       ),
   },
-  {
-    name: 'get_timeline',
-    title: 'Get timeline',
-    description: "A session's events in order: session, inbox, message and wait events with their payloads.",
-    inputSchema: input({ sessionId }, ['sessionId']),
-    outputSchema: out.timeline,
-    annotations: { readOnlyHint: true },
-    call: async (args, run) =>
-      outcome(
-        await run.route('GET /sessions/:id/timeline', { params: { id: pathId(args.sessionId) } }),
-        (t) => t.events.map((e: Json) => `${e.timestamp} ${e.type} ${JSON.stringify(e.payload)}`).join('\n') || 'No events.',
-        SESSION_ID,
-      ),
-  },
-  {
-    name: 'replay_session',
-    title: 'Replay session',
-    description: 'The recorded steps of a session (action, input, output, duration), to reproduce or debug the workflow.',
-    inputSchema: input({ sessionId }, ['sessionId']),
-    outputSchema: out.replay,
-    annotations: { readOnlyHint: true },
-    call: async (args, run) =>
-      outcome(
-        await run.route('POST /sessions/:id/replay', { params: { id: pathId(args.sessionId) } }),
-        (r) => r.steps.map((s: Json) => `${s.index}. ${s.action} ${JSON.stringify(s.input)} -> ${JSON.stringify(s.output)}`).join('\n') || 'No steps.',
-        SESSION_ID,
-      ),
-  },
+  bySessionId(
+    {
+      name: 'get_timeline',
+      title: 'Get timeline',
+      description: "A session's events in order: session, inbox, message and wait events with their payloads.",
+      outputSchema: out.timeline,
+      annotations: { readOnlyHint: true },
+    },
+    'GET /sessions/:id/timeline',
+    (t) => t.events.map((e: Json) => `${e.timestamp} ${e.type} ${JSON.stringify(e.payload)}`).join('\n') || 'No events.',
+  ),
+  bySessionId(
+    {
+      name: 'replay_session',
+      title: 'Replay session',
+      description: 'The recorded steps of a session (action, input, output, duration), to reproduce or debug the workflow.',
+      outputSchema: out.replay,
+      annotations: { readOnlyHint: true },
+    },
+    'POST /sessions/:id/replay',
+    (r) => r.steps.map((s: Json) => `${s.index}. ${s.action} ${JSON.stringify(s.input)} -> ${JSON.stringify(s.output)}`).join('\n') || 'No steps.',
+  ),
 ];
 
 export const inboxTools: Tool[] = [

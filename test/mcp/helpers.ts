@@ -3,6 +3,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import nodemailer from 'nodemailer';
 import { expect } from 'vitest';
+import { eventually as poll } from '../support/eventually';
 
 /** The tools the issue names, in the order the server lists them. */
 export const TOOL_NAMES = [
@@ -55,15 +56,5 @@ export async function sendMail(smtpPort: number, mail: { from: string; to: strin
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls until `check` returns a value (bounded). */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
+/** Polls until `check` returns a value; generous, for a loaded machine. */
+export const eventually = <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> => poll(what, check, timeoutMs);
