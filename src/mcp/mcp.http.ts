@@ -41,6 +41,11 @@ export interface McpEndpoint {
 export function mcpEndpoint(opts: { operations: RouteOperations; admit: Admit; logError: ErrorLogger; shutdown: AbortSignal; bodyLimit: number }): McpEndpoint {
   const sessions = new Map<string, McpSession>();
   const json = jsonBody(opts.bodyLimit);
+  // A shutdown waits for every response to end: the sessions' GET streams (open until the client
+  // leaves) end now, and calls in flight answer as their long-polls return.
+  opts.shutdown.addEventListener('abort', () => {
+    for (const session of sessions.values()) session.transport.closeStandaloneSSEStream();
+  }, { once: true });
 
   const release = (id: string, session: McpSession) => {
     session.open -= 1;
@@ -88,6 +93,7 @@ export function mcpEndpoint(opts: { operations: RouteOperations; admit: Admit; l
       res.setHeader('Allow', 'POST, GET, DELETE');
       return sendError(res, 405, 'Method not allowed', 'Use POST, GET or DELETE for this route');
     }
+    if (req.method === 'GET' && opts.shutdown.aborted) return sendError(res, 503, 'Service unavailable', 'The server is shutting down');
     const run = async () => {
       let principal: Principal;
       try {

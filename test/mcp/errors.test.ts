@@ -7,7 +7,7 @@ let s: TestServer;
 let alice: Client;
 let bob: Client;
 beforeAll(async () => {
-  s = await startServer();
+  s = await startServer({ env: { CORS_ORIGINS: 'https://agent.example' } });
   alice = await connectHttp(s.url, s.apiKey);
   bob = await connectHttp(s.url, s.otherKey);
 });
@@ -51,6 +51,15 @@ describe('MCP: keys at the transport', () => {
     const asBob = await post(s.otherKey, { jsonrpc: '2.0', id: 2, method: 'tools/list' }, { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' });
     expect(asBob.status).toBe(404);
     expect(JSON.parse(asBob.text).error.message).toBe('Session not found');
+  });
+
+  it("lets a browser client on an allowed origin send and read MCP's headers", async () => {
+    const origin = 'https://agent.example';
+    const pre = await fetch(`${s.url}/mcp`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } });
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get('access-control-allow-headers')).toMatch(/Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-Id/);
+    const opened = await post(s.apiKey, initialize, { origin });
+    expect(opened.headers.get('access-control-expose-headers')).toMatch(/Mcp-Session-Id/);
   });
 
   it('answers other methods with 405 and Allow', async () => {
