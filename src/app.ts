@@ -106,6 +106,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     logError,
     shutdown: shutdown.signal,
     bodyLimit: BODY_LIMIT,
+    sessionIdleMs: config.mcpSessionIdleSeconds * 1000,
   });
   app.all('/mcp', mcp.handler);
   const graphql = graphqlEndpoint(apollo, async ({ req, res }): Promise<Context> => {

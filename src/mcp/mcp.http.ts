@@ -9,19 +9,12 @@ import { sendError } from '../http/errors';
 import { jsonBody } from '../http/json-body';
 import { errorReply } from '../http/rest-adapter';
 import { sendJson } from '../http/send-json';
+import { type McpSession, McpSessions } from './mcp-sessions';
 import { createMcpServer, type McpCaller } from './mcp.server';
 import type { RouteOperations } from './operations';
 
-/** A session nobody has used for this long (and that has no request or stream open) is closed. */
-const SESSION_IDLE_MS = 30 * 60_000;
-
-interface McpSession {
-  transport: StreamableHTTPServerTransport;
-  ownerId: string;
-  /** Requests (and GET streams) open on it; the idle timer runs only when there are none. */
-  open: number;
-  idle?: NodeJS.Timeout;
-}
+/** Sessions one owner may have open on one instance (see McpSessions). */
+const MAX_SESSIONS_PER_OWNER = 100;
 
 export interface McpEndpoint {
   handler: RequestHandler;
@@ -38,21 +31,22 @@ export interface McpEndpoint {
  * it cancels. A session belongs to the owner whose key opened it; another owner's key is told it does
  * not exist. Behind a load balancer with several instances, route /mcp by the Mcp-Session-Id header.
  */
-export function mcpEndpoint(opts: { operations: RouteOperations; admit: Admit; logError: ErrorLogger; shutdown: AbortSignal; bodyLimit: number }): McpEndpoint {
-  const sessions = new Map<string, McpSession>();
+export function mcpEndpoint(opts: {
+  operations: RouteOperations;
+  admit: Admit;
+  logError: ErrorLogger;
+  shutdown: AbortSignal;
+  bodyLimit: number;
+  /** How long an unused session is kept. */
+  sessionIdleMs: number;
+}): McpEndpoint {
+  const sessions = new McpSessions(opts.sessionIdleMs, MAX_SESSIONS_PER_OWNER);
   const json = jsonBody(opts.bodyLimit);
   // A shutdown waits for every response to end: the sessions' GET streams (open until the client
   // leaves) end now, and calls in flight answer as their long-polls return.
   opts.shutdown.addEventListener('abort', () => {
-    for (const session of sessions.values()) session.transport.closeStandaloneSSEStream();
+    for (const session of sessions.all()) session.transport.closeStandaloneSSEStream();
   }, { once: true });
-
-  const release = (id: string, session: McpSession) => {
-    session.open -= 1;
-    if (session.open > 0 || !sessions.has(id)) return;
-    session.idle = setTimeout(() => void session.transport.close(), SESSION_IDLE_MS);
-    session.idle.unref();
-  };
 
   const serve = async (req: Request, res: Response, principal: Principal) => {
     const caller: McpCaller = { principal, requestId: String(res.locals.requestId ?? '') };
@@ -60,29 +54,29 @@ export function mcpEndpoint(opts: { operations: RouteOperations; admit: Admit; l
     (req as Request & { auth?: unknown }).auth = { token: '', clientId: principal.keyId, scopes: [], extra: { caller } };
     const id = req.headers['mcp-session-id'];
     if (typeof id === 'string') {
-      const session = sessions.get(id);
-      if (!session || session.ownerId !== principal.ownerId) return rpcError(res, 404, -32001, 'Session not found');
-      clearTimeout(session.idle);
-      session.open += 1;
-      res.once('close', () => release(id, session));
+      const session = sessions.get(id, principal.ownerId);
+      if (!session) return rpcError(res, 404, -32001, 'Session not found');
+      sessions.begin(session);
+      res.once('close', () => sessions.end(session));
       return session.transport.handleRequest(req, res, req.body);
     }
     if (req.method !== 'POST' || !isInitializeRequest(req.body)) {
       return rpcError(res, 400, -32000, 'Bad Request: send an initialize request first, then its Mcp-Session-Id header with every request');
     }
-    const session: McpSession = { transport: undefined!, ownerId: principal.ownerId, open: 1 };
+    if (!sessions.makeRoom(principal.ownerId)) {
+      const message = `At most ${sessions.maxPerOwner} MCP sessions per owner can be in use at once; end one (DELETE /mcp) first`;
+      return sendError(res, 429, 'Too many requests', message);
+    }
+    const session: McpSession = { id: '', ownerId: principal.ownerId, transport: undefined!, open: 1, lastUsed: Date.now() };
     session.transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (newId) => {
-        sessions.set(newId, session);
-        res.once('close', () => release(newId, session));
+        session.id = newId;
+        sessions.add(session);
+        res.once('close', () => sessions.end(session));
       },
     });
-    session.transport.onclose = () => {
-      const sid = session.transport.sessionId;
-      clearTimeout(session.idle);
-      if (sid) sessions.delete(sid);
-    };
+    session.transport.onclose = () => sessions.remove(session);
     await createMcpServer(opts.operations, opts.shutdown).connect(session.transport);
     await session.transport.handleRequest(req, res, req.body);
   };
@@ -111,10 +105,7 @@ export function mcpEndpoint(opts: { operations: RouteOperations; admit: Admit; l
 
   return {
     handler,
-    close: async () => {
-      await Promise.all([...sessions.values()].map((s) => s.transport.close().catch(() => {})));
-      sessions.clear();
-    },
+    close: () => sessions.closeAll(),
   };
 }
 
