@@ -1,8 +1,13 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type App, createApp } from '../../src/app';
+import { loadConfig } from '../../src/config';
+import { createTestDatabase } from '../support/database';
 import { startServer, type TestServer } from '../support/server';
 import { TOOL_NAMES, callError, callOk, eventually, sendMail } from './helpers';
 
@@ -75,5 +80,37 @@ describe('MCP over stdio (a bridge to the running gateway)', () => {
   it('says why it cannot start: a refused key, or no gateway', async () => {
     await expect(connectStdio({ SESSIONS_GATEWAY_URL: s.url, SESSIONS_GATEWAY_API_KEY: 'sgk_wrong_key_0000000000000000' })).rejects.toThrow(/refused SESSIONS_GATEWAY_API_KEY/);
     await expect(connectStdio({ SESSIONS_GATEWAY_URL: 'http://127.0.0.1:1', SESSIONS_GATEWAY_API_KEY: s.apiKey })).rejects.toThrow(/cannot reach the gateway at http:\/\/127\.0\.0\.1:1/);
+  });
+});
+
+describe('the stdio bridge across a gateway restart', () => {
+  it('opens a new session by itself: the agent goes on with the same process', async () => {
+    const database = await createTestDatabase();
+    const key = 'sgk_restart_bridge_test_key_0001';
+    const config = loadConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'silent', SMTP_PORT: '0', BOOTSTRAP_API_KEY: key });
+    const start = async (port: number): Promise<{ app: App; server: Server; port: number }> => {
+      const app = await createApp(config);
+      const server = createServer(app.app);
+      await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+      return { app, server, port: (server.address() as AddressInfo).port };
+    };
+    const stop = async (g: { app: App; server: Server }) => {
+      g.server.closeAllConnections();
+      await new Promise<void>((resolve) => g.server.close(() => resolve()));
+      await g.app.close();
+    };
+    let gateway = await start(0);
+    const bridge = await connectStdio({ SESSIONS_GATEWAY_URL: `http://127.0.0.1:${gateway.port}`, SESSIONS_GATEWAY_API_KEY: key });
+    try {
+      const session = await callOk(bridge.client, 'create_session', { name: 'before the restart' });
+      await stop(gateway);
+      gateway = await start(gateway.port);
+      expect(await callOk(bridge.client, 'get_session', { sessionId: session.id })).toMatchObject({ id: session.id, name: 'before the restart' });
+      expect(bridge.stderr()).toMatch(/no longer knows this session/);
+    } finally {
+      await bridge.client.close();
+      await stop(gateway);
+      await database.drop();
+    }
   });
 });
