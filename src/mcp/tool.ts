@@ -1,4 +1,5 @@
 import type { Reply, RestRequest } from '../http/rest-adapter';
+import { idField } from '../http/routes';
 import type { RouteKey } from './operations';
 
 export type Json = Record<string, unknown>;
@@ -51,8 +52,8 @@ export function outcome(reply: Reply, text: (data: any) => string, names: Record
   return { data, text: text(data) };
 }
 
-/** GraphQL's ID accepts integers: a JSON number is wrapped so that it fails as "must be a string". */
-export const pathId = (v: unknown): string => (typeof v === 'number' ? [v] : v) as string;
+/** An id argument in a path parameter's place, refused as REST refuses a JSON number for an id. */
+export const pathId = (v: unknown): string => idField(v) as string;
 
 /** An input schema: an object of described properties. */
 export function input(properties: Record<string, Json>, required: string[] = []): Json & { type: 'object' } {
