@@ -68,7 +68,9 @@ export function createMcpServer(operations: RouteOperations, shutdown: AbortSign
       signal,
       cancelled: () => extra.signal.aborted,
     };
-    const outcome = await tool.call(request.params.arguments ?? {}, run);
+    const args = request.params.arguments ?? {};
+    const unknown = unknownArgument(tool, args);
+    const outcome = unknown ? { error: { error: 'Invalid request', message: unknown } } : await tool.call(args, run);
     if ('error' in outcome) return { isError: true, content: [{ type: 'text', text: JSON.stringify(outcome.error) }] };
     return { content: [{ type: 'text', text: outcome.text }], structuredContent: outcome.data };
   });
@@ -110,6 +112,17 @@ export function createMcpServer(operations: RouteOperations, shutdown: AbortSign
   });
 
   return server;
+}
+
+/**
+ * A misspelt optional argument ("timeout" for "timeoutSeconds") would otherwise be dropped without a
+ * word, and the call would run with the default: say so, as the schema's additionalProperties does.
+ */
+function unknownArgument(tool: Tool, args: Record<string, unknown>): string | null {
+  const known = Object.keys((tool.inputSchema.properties ?? {}) as Record<string, unknown>);
+  const extra = Object.keys(args).find((name) => !known.includes(name));
+  if (extra === undefined) return null;
+  return `Unknown argument: ${extra} (${tool.name} takes ${known.join(', ') || 'no arguments'})`;
 }
 
 function callerOf(extra: Record<string, unknown> | undefined): Caller {
