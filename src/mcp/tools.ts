@@ -125,7 +125,7 @@ export const inboxTools: Tool[] = [
   {
     name: 'list_messages',
     title: 'List messages',
-    description: 'The messages an inbox received, oldest first (sender, subject, size); read one with get_message.',
+    description: 'The messages an inbox received, newest first (sender, subject, size); read one with get_message.',
     inputSchema: input({ inboxId, limit, offset }, ['inboxId']),
     outputSchema: out.messagePage,
     annotations: { readOnlyHint: true },

@@ -27,6 +27,8 @@ export async function connectHttp(baseUrl: string, key: string): Promise<Client>
   const client = new Client({ name: 'sessions-gateway-tests', version: '1.0.0' });
   const transport = new StreamableHTTPClientTransport(new URL('/mcp', baseUrl), { requestInit: { headers: { Authorization: `Bearer ${key}` } } });
   await client.connect(transport);
+  // Listing the tools makes the client check every call's structuredContent against its outputSchema.
+  await client.listTools();
   return client;
 }
 

@@ -26,6 +26,7 @@ async function connectStdio(env: Record<string, string>): Promise<{ client: Clie
   transport.stderr!.on('data', (d) => (stderr += d));
   const client = new Client({ name: 'stdio-tests', version: '1.0.0' });
   await client.connect(transport);
+  await client.listTools(); // so that every call's structuredContent is checked against its outputSchema
   return { client, stderr: () => stderr };
 }
 
