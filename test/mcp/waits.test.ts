@@ -7,7 +7,8 @@ import { callError, callOk, connectHttp, eventually, sendMail } from './helpers'
 let s: TestServer;
 let client: Client;
 beforeAll(async () => {
-  s = await startServer({ smtp: true, env: { SETTLE_INTERVAL_MS: '100', RATE_LIMIT_PER_MINUTE: '0' } });
+  // Two PostgreSQL connections for the whole instance: held waits must not pin any.
+  s = await startServer({ smtp: true, env: { SETTLE_INTERVAL_MS: '100', RATE_LIMIT_PER_MINUTE: '0', DATABASE_POOL_SIZE: '2' } });
   client = await connectHttp(s.url, s.apiKey);
 });
 afterAll(async () => {
@@ -102,6 +103,8 @@ describe('MCP: wait_for_otp and wait_for_link', () => {
     const inboxes = await Promise.all(Array.from({ length: 50 }, () => callOk(client, 'create_inbox', { sessionId })));
     const calls = inboxes.map((inbox) => client.callTool({ name: 'wait_for_otp', arguments: { inboxId: inbox.id, timeoutSeconds: 120 } }));
     await eventually('50 waits', async () => ((await s.request('GET', `/api/v1/sessions/${sessionId}`)).body.waits.length === 50 ? true : undefined), 30_000);
+    // While all 50 are held, the instance still answers (they hold no database connection).
+    expect((await s.request('GET', '/api/v1/sessions?limit=1')).status).toBe(200);
     const codes = inboxes.map((_, i) => String(100000 + i * 7919));
     for (let i = 0; i < inboxes.length; i += 10) {
       await Promise.all(inboxes.slice(i, i + 10).map((inbox, j) => sendMail(s.smtpPort!, { from: 'a@acme.test', to: inbox.emailAddress, subject: 'Code', text: `Your code is ${codes[i + j]}` })));
