@@ -96,11 +96,14 @@ export function mcpEndpoint(opts: {
         const reply = errorReply(opts, { action: 'serve MCP' }, err, String(res.locals.requestId ?? ''));
         return sendJson(res, reply.status, reply.body);
       }
+      // The body is read only for an admitted caller.
+      if (req.method === 'POST') {
+        const unreadable = await new Promise<unknown>((resolve) => json(req, res, resolve));
+        if (unreadable) return next(unreadable);
+      }
       await serve(req, res, principal);
     };
-    const go = () => run().catch(next);
-    if (req.method === 'POST') json(req, res, (err?: unknown) => (err ? next(err) : void go()));
-    else void go();
+    run().catch(next);
   };
 
   return {

@@ -43,6 +43,21 @@ describe('MCP: keys at the transport', () => {
     await expect(connectHttp(s.url, 'sgk_not_a_real_key_at_all_1234567890')).rejects.toMatchObject({ code: 401, message: expect.stringContaining('Invalid or missing API key') });
   });
 
+  it('checks the key before reading the body; a body that is not JSON is a REST 400', async () => {
+    const raw = (key: string | null) =>
+      fetch(`${s.url}/mcp`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+        body: '{"jsonrpc": ',
+      });
+    const anonymous = await raw(null);
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.json()).toEqual({ error: 'Unauthorized', message: 'Invalid or missing API key' });
+    const broken = await raw(s.apiKey);
+    expect(broken.status).toBe(400);
+    expect(await broken.json()).toEqual({ error: 'Invalid request', message: 'Request body is not valid JSON' });
+  });
+
   it("does not let another owner's key use a session (it does not exist for them)", async () => {
     const opened = await post(s.apiKey, initialize);
     expect(opened.status).toBe(200);
