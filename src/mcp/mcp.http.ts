@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { Request, RequestHandler, Response } from 'express';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
@@ -42,9 +43,14 @@ export function mcpEndpoint(opts: {
 }): McpEndpoint {
   const sessions = new McpSessions(opts.sessionIdleMs, MAX_SESSIONS_PER_OWNER);
   const json = jsonBody(opts.bodyLimit);
+  // Every tool call in flight listens to this one (and stops listening when it ends): one listener on
+  // the app's shutdown signal, and no MaxListeners warning for the 11th call held at once.
+  const stopping = new AbortController();
+  setMaxListeners(0, stopping.signal);
   // A shutdown waits for every response to end: the sessions' GET streams (open until the client
   // leaves) end now, and calls in flight answer as their long-polls return.
   opts.shutdown.addEventListener('abort', () => {
+    stopping.abort();
     for (const session of sessions.all()) session.transport.closeStandaloneSSEStream();
   }, { once: true });
 
@@ -77,7 +83,7 @@ export function mcpEndpoint(opts: {
       },
     });
     session.transport.onclose = () => sessions.remove(session);
-    await createMcpServer(opts.operations, opts.shutdown).connect(session.transport);
+    await createMcpServer(opts.operations, stopping.signal).connect(session.transport);
     await session.transport.handleRequest(req, res, req.body);
   };
 
@@ -87,7 +93,7 @@ export function mcpEndpoint(opts: {
       res.setHeader('Allow', 'POST, GET, DELETE');
       return sendError(res, 405, 'Method not allowed', 'Use POST, GET or DELETE for this route');
     }
-    if (req.method === 'GET' && opts.shutdown.aborted) return sendError(res, 503, 'Service unavailable', 'The server is shutting down');
+    if (req.method === 'GET' && stopping.signal.aborted) return sendError(res, 503, 'Service unavailable', 'The server is shutting down');
     const run = async () => {
       let principal: Principal;
       try {

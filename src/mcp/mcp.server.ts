@@ -13,7 +13,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Principal } from '../auth/api-keys.service';
 import type { Caller, RouteOperations } from './operations';
-import type { Tool, ToolRun } from './tool';
+import type { Tool, ToolOutcome, ToolRun } from './tool';
 import { tools } from './tools';
 
 /** What the HTTP transport attaches to each request (as the SDK's authInfo.extra): who is calling. */
@@ -57,7 +57,7 @@ export function createMcpServer(operations: RouteOperations, shutdown: AbortSign
     const tool = byName.get(request.params.name);
     if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`);
     const caller = callerOf(extra.authInfo?.extra);
-    const signal = AbortSignal.any([extra.signal, shutdown]);
+    const { signal, dispose } = eitherAborts(extra.signal, shutdown);
     const token = extra._meta?.progressToken;
     const run: ToolRun = {
       route: (key, input) => operations.run(key, input, { ...caller, signal }),
@@ -70,7 +70,12 @@ export function createMcpServer(operations: RouteOperations, shutdown: AbortSign
     };
     const args = request.params.arguments ?? {};
     const unknown = unknownArgument(tool, args);
-    const outcome = unknown ? { error: { error: 'Invalid request', message: unknown } } : await tool.call(args, run);
+    let outcome: ToolOutcome;
+    try {
+      outcome = unknown ? { error: { error: 'Invalid request', message: unknown } } : await tool.call(args, run);
+    } finally {
+      dispose();
+    }
     if ('error' in outcome) return { isError: true, content: [{ type: 'text', text: JSON.stringify(outcome.error) }] };
     return { content: [{ type: 'text', text: outcome.text }], structuredContent: outcome.data };
   });
@@ -112,6 +117,25 @@ export function createMcpServer(operations: RouteOperations, shutdown: AbortSign
   });
 
   return server;
+}
+
+/**
+ * Aborts when either does, and lets go of the long-lived one (the shutdown signal) when the call ends.
+ * (AbortSignal.any would keep a composite per call registered on the shutdown signal.)
+ */
+function eitherAborts(request: AbortSignal, shutdown: AbortSignal): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  if (request.aborted || shutdown.aborted) abort();
+  request.addEventListener('abort', abort, { once: true });
+  shutdown.addEventListener('abort', abort, { once: true });
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      request.removeEventListener('abort', abort);
+      shutdown.removeEventListener('abort', abort);
+    },
+  };
 }
 
 /**
