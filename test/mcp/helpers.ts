@@ -60,3 +60,34 @@ export async function sendMail(smtpPort: number, mail: { from: string; to: strin
 
 /** Polls until `check` returns a value; generous, for a loaded machine. */
 export const eventually = <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> => poll(what, check, timeoutMs);
+
+export const PROTOCOL_VERSION = '2025-06-18';
+
+/** Plain HTTP to /mcp as one key, for what the SDK client hides: statuses, headers, streams. */
+export function rawMcp(server: { url: string }, key: string) {
+  const call = (method: 'POST' | 'GET', body: unknown, sessionId?: string, signal?: AbortSignal): Promise<Response> =>
+    fetch(`${server.url}/mcp`, {
+      method,
+      signal,
+      headers: {
+        authorization: `Bearer ${key}`,
+        accept: method === 'GET' ? 'text/event-stream' : 'application/json, text/event-stream',
+        'mcp-protocol-version': PROTOCOL_VERSION,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(sessionId ? { 'mcp-session-id': sessionId } : {}),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  const initialize = () =>
+    call('POST', { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+  /** A session, initialized as a client does; its id. */
+  const openSession = async (): Promise<string> => {
+    const res = await initialize();
+    expect(res.status).toBe(200);
+    await res.text();
+    const id = res.headers.get('mcp-session-id')!;
+    expect((await call('POST', { jsonrpc: '2.0', method: 'notifications/initialized' }, id)).status).toBe(202);
+    return id;
+  };
+  return { call, initialize, openSession };
+}

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config';
 import { startServer, type TestServer } from '../support/server';
+import { PROTOCOL_VERSION, rawMcp } from './helpers';
 
 // MCP sessions hold memory on the instance that opened them: bounded by idle time and per owner.
 // Two servers: one that drops sessions after 1 s idle, one with the default (30 min).
@@ -16,36 +17,11 @@ afterAll(async () => {
   await normal?.close();
 });
 
-const VERSION = '2025-06-18';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function mcp(method: 'POST' | 'GET', body: unknown, sessionId?: string, signal?: AbortSignal): Promise<Response> {
-  return fetch(`${s.url}/mcp`, {
-    method,
-    signal,
-    headers: {
-      authorization: `Bearer ${s.apiKey}`,
-      accept: method === 'GET' ? 'text/event-stream' : 'application/json, text/event-stream',
-      'mcp-protocol-version': VERSION,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...(sessionId ? { 'mcp-session-id': sessionId } : {}),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-}
-
-async function open(): Promise<Response> {
-  return mcp('POST', { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: VERSION, capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
-}
-
-async function openSession(): Promise<string> {
-  const res = await open();
-  expect(res.status).toBe(200);
-  await res.text();
-  const id = res.headers.get('mcp-session-id')!;
-  expect((await mcp('POST', { jsonrpc: '2.0', method: 'notifications/initialized' }, id)).status).toBe(202);
-  return id;
-}
+const raw = () => rawMcp(s, s.apiKey);
+const mcp: ReturnType<typeof rawMcp>['call'] = (...args) => raw().call(...args);
+const open = () => raw().initialize();
+const openSession = () => raw().openSession();
 
 async function alive(id: string): Promise<boolean> {
   const res = await mcp('POST', { jsonrpc: '2.0', id: 9, method: 'ping' }, id);
@@ -89,11 +65,7 @@ describe('MCP sessions', () => {
     });
     stop.abort();
     // Another owner is not affected.
-    const bobs = await fetch(`${s.url}/mcp`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${s.otherKey}`, accept: 'application/json, text/event-stream', 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: VERSION, capabilities: {}, clientInfo: { name: 'bob', version: '1' } } }),
-    });
+    const bobs = await rawMcp(s, s.otherKey).initialize();
     expect(bobs.status).toBe(200);
   }, 60_000);
 
@@ -108,7 +80,7 @@ describe('MCP sessions', () => {
   it('ends a session on DELETE', async () => {
     s = normal;
     const id = await openSession();
-    const res = await fetch(`${s.url}/mcp`, { method: 'DELETE', headers: { authorization: `Bearer ${s.apiKey}`, 'mcp-session-id': id, 'mcp-protocol-version': VERSION } });
+    const res = await fetch(`${s.url}/mcp`, { method: 'DELETE', headers: { authorization: `Bearer ${s.apiKey}`, 'mcp-session-id': id, 'mcp-protocol-version': PROTOCOL_VERSION } });
     expect(res.status).toBe(200);
     expect(await alive(id)).toBe(false);
   });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from '../support/server';
-import { eventually } from './helpers';
+import { eventually, rawMcp } from './helpers';
 
 // A shutdown waits for every response to end (main.ts drains the HTTP server): an MCP session's GET
 // stream must end, and a wait_for_otp in flight must answer, instead of holding the shutdown open.
@@ -10,32 +10,14 @@ beforeAll(async () => {
 });
 afterAll(() => s?.close());
 
-const VERSION = '2025-06-18';
-
-async function mcp(method: 'POST' | 'GET', body: unknown, sessionId?: string): Promise<Response> {
-  return fetch(`${s.url}/mcp`, {
-    method,
-    headers: {
-      authorization: `Bearer ${s.apiKey}`,
-      accept: method === 'GET' ? 'text/event-stream' : 'application/json, text/event-stream',
-      'mcp-protocol-version': VERSION,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...(sessionId ? { 'mcp-session-id': sessionId } : {}),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-}
+const mcp: ReturnType<typeof rawMcp>['call'] = (...args) => rawMcp(s, s.apiKey).call(...args);
 
 /** The JSON-RPC messages of an SSE body. */
 const messages = (text: string) => text.split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6)));
 
 describe('MCP at shutdown', () => {
   it('ends the GET stream, answers a held wait with its state, and opens no new stream', async () => {
-    const opened = await mcp('POST', { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: VERSION, capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
-    expect(opened.status).toBe(200);
-    await opened.text();
-    const sessionId = opened.headers.get('mcp-session-id')!;
-    expect((await mcp('POST', { jsonrpc: '2.0', method: 'notifications/initialized' }, sessionId)).status).toBe(202);
+    const sessionId = await rawMcp(s, s.apiKey).openSession();
     const stream = await mcp('GET', undefined, sessionId);
     expect(stream.status).toBe(200);
     const streamEnded = stream.text();
