@@ -103,10 +103,9 @@ async function forward(message: JSONRPCMessage): Promise<void> {
 local.onmessage = (message: JSONRPCMessage) => {
   if (isJSONRPCRequest(message) && message.method === 'initialize') initialize = message;
   forward(message).catch((err: unknown) => {
-    const text = explain(err);
-    warn(text);
-    // A request must be answered, or the agent waits for ever; notifications have nobody to tell.
-    if (isJSONRPCRequest(message)) void local.send({ jsonrpc: '2.0', id: message.id, error: { code: -32000, message: text } });
+    // The transport's onerror has said it on stderr already. A request must be answered, or the agent
+    // waits for ever; a notification has nobody to tell.
+    if (isJSONRPCRequest(message)) void local.send({ jsonrpc: '2.0', id: message.id, error: { code: -32000, message: explain(err) } });
   });
 };
 
