@@ -23,6 +23,8 @@ import { restRoutes } from './http/routes';
 import { requestFrame } from './http/request-frame';
 import { securityHeaders } from './http/security';
 import { createLogger, type Logger } from './logger';
+import { mcpEndpoint } from './mcp/mcp.http';
+import { RouteOperations } from './mcp/operations';
 import { IdempotencyStore } from './protection/idempotency';
 import { RateLimiter } from './protection/rate-limiter';
 import { createServices, type Services } from './services';
@@ -101,6 +103,16 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       idempotency,
     }),
   );
+  // MCP tools run the REST routes' operations: a third adapter over the same resolvers.
+  const mcp = mcpEndpoint({
+    operations: new RouteOperations({ schema, services, logError, routes: restRoutes }),
+    admit,
+    logError,
+    shutdown: shutdown.signal,
+    bodyLimit: BODY_LIMIT,
+    sessionIdleMs: config.mcpSessionIdleSeconds * 1000,
+  });
+  app.all('/mcp', mcp.handler);
   const graphql = graphqlEndpoint(apollo, async ({ req, res }): Promise<Context> => {
     const requestId = String(res.locals.requestId);
     try {
@@ -194,6 +206,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       shutdown.abort();
       // No new mail; deliveries in progress finish while the database is still open.
       await smtp?.close();
+      await mcp.close();
       await stopSettler();
       await rateLimiter.close().catch(() => {});
       await notifyBridge?.close();

@@ -29,6 +29,7 @@ const envSchema = z.object({
   SMTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(100_000).default(2000),
   SMTP_MAX_CONNECTIONS_PER_IP: z.coerce.number().int().min(1).max(100_000).default(20),
   SMTP_MAIL_FROM_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  MCP_SESSION_IDLE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(1800),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 
@@ -61,6 +62,8 @@ export type Config = {
   smtpMaxConnectionsPerIp: number;
   /** How long an SMTP connection may stay open without sending MAIL FROM (from connecting). */
   smtpMailFromTimeoutMs: number;
+  /** How long an MCP session nobody uses is kept (its memory; clients that never say goodbye). */
+  mcpSessionIdleSeconds: number;
 };
 
 export class ConfigError extends Error {}
@@ -95,6 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpMaxConnections: e.SMTP_MAX_CONNECTIONS,
     smtpMaxConnectionsPerIp: e.SMTP_MAX_CONNECTIONS_PER_IP,
     smtpMailFromTimeoutMs: e.SMTP_MAIL_FROM_TIMEOUT_MS,
+    mcpSessionIdleSeconds: e.MCP_SESSION_IDLE_SECONDS,
   };
 }
 

@@ -61,6 +61,9 @@ const ERROR_STATUS: Record<string, { status: number; title: string }> = {
   RATE_LIMITED: { status: 429, title: 'Too many requests' },
 };
 
+/** What running an operation needs, whatever the transport. */
+export type OperationOptions = Pick<RestOptions, 'schema' | 'logError'>;
+
 interface RestOptions {
   schema: GraphQLSchema;
   services: Services;
@@ -77,7 +80,7 @@ interface RestOptions {
   idempotency: IdempotencyStore;
 }
 
-interface PreparedRoute extends RestRoute {
+export interface PreparedRoute extends RestRoute {
   /** Reads the body as text for rawBodyTypes. */
   rawBody?: RequestHandler;
   document: DocumentNode;
@@ -116,7 +119,8 @@ export function restRouter(opts: RestOptions): RequestHandler {
   };
 }
 
-function prepare({ schema, rawBodyLimit }: RestOptions, route: RestRoute): PreparedRoute {
+/** Parses and validates a route's operation once; other transports (MCP) prepare the same rows. */
+export function prepare({ schema, rawBodyLimit }: Pick<RestOptions, 'schema' | 'rawBodyLimit'>, route: RestRoute): PreparedRoute {
   const document = parse(route.operation);
   const problems = validate(schema, document);
   if (problems.length) throw new Error(`REST route ${route.method} ${route.path}: ${problems.map((p) => p.message).join('; ')}`);
@@ -144,7 +148,7 @@ function rawTextBody(types: string[], limit: number): RequestHandler {
 }
 
 /** What a route answers: a status and a JSON body (none for 204). */
-interface Reply {
+export interface Reply {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
@@ -183,7 +187,8 @@ function readInput(route: PreparedRoute, req: Request): RestRequest | Reply {
   return { params: req.params as Record<string, string>, query: req.query as Record<string, unknown>, body, rawBody: raw };
 }
 
-async function execute(opts: RestOptions, route: PreparedRoute, input: RestRequest, contextValue: Context): Promise<Reply> {
+/** Runs a route's operation: the one path from any transport (REST, MCP) into the resolvers. */
+export async function execute(opts: OperationOptions, route: PreparedRoute, input: RestRequest, contextValue: Context): Promise<Reply> {
   const variables = fromText(route, route.variables(input));
   const result = (await executeOperation({ schema: opts.schema, document: route.document, variableValues: variables, contextValue })) as ExecutionResult;
   if (result.errors?.length) return graphQLErrorReply(opts, route, result, variables, contextValue.requestId);
@@ -222,7 +227,7 @@ async function idempotently(
   return reply;
 }
 
-function graphQLErrorReply(opts: RestOptions, route: PreparedRoute, result: ExecutionResult, variables: Record<string, unknown>, requestId: string): Reply {
+function graphQLErrorReply(opts: OperationOptions, route: PreparedRoute, result: ExecutionResult, variables: Record<string, unknown>, requestId: string): Reply {
   const first = result.errors![0];
   const formatted = maskError(first.toJSON(), first, opts.logError, requestId);
   const code = String(formatted.extensions?.code);
@@ -237,13 +242,14 @@ function graphQLErrorReply(opts: RestOptions, route: PreparedRoute, result: Exec
   return reply;
 }
 
-function errorReply(opts: RestOptions, route: RestRoute, err: unknown, requestId: string): Reply {
+/** An error thrown outside the operation (auth, rate limit, bugs) → the contract's status and body. */
+export function errorReply(opts: Pick<OperationOptions, 'logError'>, route: Pick<RestRoute, 'action'>, err: unknown, requestId: string): Reply {
   const formatted = maskError({ message: String((err as Error)?.message) }, err, opts.logError, requestId);
   return mapped(route, String(formatted.extensions?.code), formatted.message);
 }
 
 /** An error code → the contract's status and `{error, message}` body. */
-function mapped(route: RestRoute, code: string, message: string): Reply {
+function mapped(route: Pick<RestRoute, 'action'>, code: string, message: string): Reply {
   const known = ERROR_STATUS[code];
   if (!known) return { status: 500, body: { error: 'Internal server error', message: `Failed to ${route.action}` } };
   if (code === 'UNAUTHENTICATED') return { status: 401, body: { error: known.title, message: 'Invalid or missing API key' } };

@@ -93,7 +93,7 @@ const WAIT_FIELDS = 'id inboxId sessionId type status timeoutSeconds filters { f
  * GraphQL's ID also accepts integers, but a JSON number is not one of our ids: wrapped, it fails ID
  * coercion, so the client hears "<field> must be a string" rather than a misleading 404.
  */
-const idField = (v: unknown) => (typeof v === 'number' ? [v] : v);
+export const idField = (v: unknown) => (typeof v === 'number' ? [v] : v);
 
 /** Filters are an object of known fields; anything else is passed through for GraphQL to refuse. */
 const waitFilters = (f: unknown) =>

@@ -1,6 +1,7 @@
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSession, errorText } from '../sessions/helpers';
+import { eventually } from '../support/eventually';
 import { RawSmtp } from '../support/raw-smtp';
 import { startServer, type TestServer } from '../support/server';
 
@@ -36,17 +37,6 @@ async function messageCount(s: TestServer, inboxId: string): Promise<number> {
 
 function transport(port: number) {
   return nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true });
-}
-
-/** Polls until `check` returns a value (bounded), for states the server reaches on its own timer. */
-async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
 }
 
 let s: TestServer;
