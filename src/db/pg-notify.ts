@@ -55,10 +55,29 @@ export function bridgeNotifierOverPostgres(url: string, notifier: Notifier, logg
     retryTimer.unref();
   };
 
+  // One NOTIFY statement in flight at a time, carrying every topic raised meanwhile: a burst (many
+  // waits ending at once) becomes a few statements instead of overlapping queries on one client, which
+  // pg queues without bound and warns about.
+  const pending = new Set<string>();
+  let sending = false;
+  const flush = async () => {
+    sending = true;
+    try {
+      while (pending.size && client) {
+        const topics = [...pending];
+        pending.clear();
+        await client.query('SELECT pg_notify($1, topic) FROM unnest($2::text[]) AS topic', [channel, topics]).catch(() => {
+          /* the receiving instances' sweep covers a lost notification */
+        });
+      }
+    } finally {
+      sending = false;
+    }
+  };
   notifier.bridge((topic) => {
-    client?.query('SELECT pg_notify($1, $2)', [channel, topic]).catch(() => {
-      /* the receiving instances' sweep covers a lost notification */
-    });
+    if (!client) return;
+    pending.add(topic);
+    if (!sending) void flush();
   });
   void connect();
 
