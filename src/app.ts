@@ -71,7 +71,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   const logError: ErrorLogger = (err, reqId) => logger.error({ err, requestId: reqId }, 'internal error');
   const rateLimiter = new RateLimiter(db, config.rateLimitPerMinute, () => clock().getTime(), (err) => logger.warn({ err }, 'rate limit counter unavailable'));
   const admit = createAdmit(services.apiKeys, rateLimiter);
-  const idempotency = new IdempotencyStore(db, clock);
+  const idempotency = new IdempotencyStore(db, clock, config.idempotencyLeaseMs);
   const schema = getSchema();
   const apollo = createApollo(schema, { introspection: config.introspection, logError });
   await apollo.start();

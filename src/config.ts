@@ -25,6 +25,7 @@ const envSchema = z.object({
   MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(10 * 1024 * 1024),
   SETTLE_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(500),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+  IDEMPOTENCY_LEASE_MS: z.coerce.number().int().min(1_000).max(10 * 60_000).default(30_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 
@@ -49,6 +50,8 @@ export type Config = {
   rateLimitPerMinute: number;
   /** How often deadlines (wait timeouts, inbox expiry) are settled without a request. */
   settleIntervalMs: number;
+  /** How long an Idempotency-Key's attempt holds its record before a retry may take over (a crashed attempt). */
+  idempotencyLeaseMs: number;
 };
 
 export class ConfigError extends Error {}
@@ -79,6 +82,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxMessageBytes: e.MAX_MESSAGE_BYTES,
     settleIntervalMs: e.SETTLE_INTERVAL_MS,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    idempotencyLeaseMs: e.IDEMPOTENCY_LEASE_MS,
   };
 }
 

@@ -11,6 +11,7 @@ import type { SessionService } from '../sessions/session.service';
 import { cancelPendingWaits } from '../waits/wait.rules';
 import { announceEnded, type WaitTelemetry } from '../waits/wait.service';
 import { Inbox, type InboxPage, InboxStatus, type InboxStatusFilter } from './inbox.type';
+import { recordCreated } from '../protection/idempotency';
 
 export type InboxRow = Awaited<ReturnType<Database['prisma']['inbox']['findFirstOrThrow']>>;
 
@@ -76,6 +77,7 @@ export class InboxService {
               expiresAt: new Date(now.getTime() + ttlSeconds * 1000),
             },
           });
+          await recordCreated(tx, created.id);
           await this.history.appendEvent(tx, { ownerId, sessionId, type: 'inbox.created', payload: { inboxId: created.id, emailAddress: created.emailAddress }, at: now });
           return created;
         },

@@ -11,6 +11,7 @@ import type { WaitService } from '../waits/wait.service';
 import type { DeliverMessageInput } from './message.input';
 import type { Message, MessagePage } from './message.type';
 import { type IncomingMail, parseRawMessage } from './parse';
+import { recordCreated } from '../protection/idempotency';
 
 type MessageRow = Awaited<ReturnType<Database['prisma']['message']['findFirstOrThrow']>>;
 
@@ -108,6 +109,7 @@ export class MessageService {
             receivedAt,
           },
         });
+        await recordCreated(tx, message.id);
         await this.history.appendEvent(tx, { ownerId: inbox.ownerId, sessionId: inbox.sessionId, type: 'message.received', payload: { messageId: message.id, inboxId: inbox.id }, at: receivedAt });
         completedWaits = await this.waits.completeMatching(tx, inbox.id, message, receivedAt);
         return message;

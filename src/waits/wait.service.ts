@@ -11,6 +11,7 @@ import type { SessionService } from '../sessions/session.service';
 import { SessionStatus } from '../sessions/session.type';
 import { cancelPendingWaits, extractFor, type MatchableMessage, passesFilters, type StoredFilters, type WaitRow } from './wait.rules';
 import { type CreateWaitInput, type Wait, type WaitResult, WaitStatus, type WaitType } from './wait.type';
+import { recordCreated } from '../protection/idempotency';
 
 export const WAIT_TIMEOUT_DEFAULT = 120;
 export const WAIT_TIMEOUT_MAX = 600;
@@ -89,6 +90,7 @@ export class WaitService {
             deadline: new Date(now.getTime() + timeoutSeconds * 1000),
           },
         });
+        await recordCreated(tx, created.id);
         await this.history.appendEvent(tx, { ownerId, sessionId, type: 'wait.created', payload: { waitId: created.id, inboxId: inbox.id, type: input.type }, at: now });
         return created;
       });
