@@ -73,7 +73,16 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   const admit = createAdmit(services.apiKeys, rateLimiter);
   const idempotency = new IdempotencyStore(db, clock, config.idempotencyLeaseMs);
   const schema = getSchema();
-  const apollo = createApollo(schema, { introspection: config.introspection, logError });
+  const apollo = createApollo(schema, {
+    introspection: config.introspection,
+    logError,
+    bounds: {
+      maxMessageBytes: config.maxMessageBytes,
+      maxQueryBytes: config.graphqlMaxQueryBytes,
+      maxResponseBytes: config.graphqlMaxResponseBytes,
+      onLimit: (limit) => metrics.limitHit(limit),
+    },
+  });
   await apollo.start();
 
   const app = express();

@@ -25,6 +25,8 @@ const envSchema = z.object({
   MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(10 * 1024 * 1024),
   SETTLE_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(500),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+  GRAPHQL_MAX_QUERY_BYTES: z.coerce.number().int().min(1024 * 1024).default(64 * 1024 * 1024),
+  GRAPHQL_MAX_RESPONSE_BYTES: z.coerce.number().int().min(64 * 1024).max(512 * 1024 * 1024).default(16 * 1024 * 1024),
   IDEMPOTENCY_LEASE_MS: z.coerce.number().int().min(1_000).max(10 * 60_000).default(30_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
@@ -52,6 +54,10 @@ export type Config = {
   settleIntervalMs: number;
   /** How long an Idempotency-Key's attempt holds its record before a retry may take over (a crashed attempt). */
   idempotencyLeaseMs: number;
+  /** Budget for a GraphQL operation's worst-case result size, checked before it runs. */
+  graphqlMaxQueryBytes: number;
+  /** Hard cap on one GraphQL response's result. */
+  graphqlMaxResponseBytes: number;
 };
 
 export class ConfigError extends Error {}
@@ -83,6 +89,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     settleIntervalMs: e.SETTLE_INTERVAL_MS,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     idempotencyLeaseMs: e.IDEMPOTENCY_LEASE_MS,
+    graphqlMaxQueryBytes: e.GRAPHQL_MAX_QUERY_BYTES,
+    graphqlMaxResponseBytes: e.GRAPHQL_MAX_RESPONSE_BYTES,
   };
 }
 

@@ -17,7 +17,7 @@ export type InboxRow = Awaited<ReturnType<Database['prisma']['inbox']['findFirst
 
 export const INBOX_TTL_DEFAULT = 3600;
 export const INBOX_TTL_MAX = 604_800;
-const INBOX_METADATA_MAX_BYTES = 16 * 1024;
+export const INBOX_METADATA_MAX_BYTES = 16 * 1024;
 
 /** Expiry is a deadline stored as data: an inbox past it reads as expired even before it is settled. */
 export function effectiveInboxStatus(row: { status: string; expiresAt: Date }, now: Date): InboxStatus {

@@ -1,7 +1,8 @@
 import type { Clock } from '../common/clock';
-import { groupBy } from '../common/group-by';
 import type { Database, Tx } from '../db/client';
 import { storable } from '../common/validate';
+import { join as sqlJoin } from '@prisma/client/runtime/client';
+import { groupBy } from '../common/group-by';
 import { isId, newId } from '../db/ids';
 import { BadUserInputError, ConflictError, NotFoundError } from '../graphql/errors';
 import { pageArgs } from '../graphql/pagination';
@@ -82,10 +83,29 @@ export class MessageService {
     return { data: rows.map(toMessage), pagination: { limit, offset, total } };
   }
 
-  /** The messages of many inboxes in one query, oldest first (DataLoader batch). */
-  async byInboxes(inboxIds: readonly string[]): Promise<Message[][]> {
-    const rows = await this.db.prisma.message.findMany({ where: { inboxId: { in: [...inboxIds] } }, orderBy: [{ receivedAt: 'asc' }, { id: 'asc' }] });
-    return groupBy(inboxIds, rows.map(toMessage), (m) => m.inboxId);
+  /**
+   * Pages of the messages of many inboxes, oldest first (DataLoader batch; keys from inboxPageKey). A page
+   * per inbox is a query per inbox: one query for all would read every message of every inbox.
+   */
+  async byInboxPages(keys: readonly string[]): Promise<Message[][]> {
+    const pages = keys.map(parseInboxPageKey);
+    const byPage = new Map<string, Message[]>();
+    // Usually every key asks for the same page (one query shape): each distinct page is one window query.
+    for (const [window, group] of groupByWindow(pages)) {
+      const inboxIds = group.map((p) => p.inboxId);
+      // The ids of each inbox's page, numbered per inbox by a window function; then the rows by id.
+      const ids = await this.db.prisma.$queryRaw<{ id: string }[]>`
+        SELECT id FROM (
+          SELECT id, ROW_NUMBER() OVER (PARTITION BY "inboxId" ORDER BY "receivedAt", id) AS n
+          FROM "Message" WHERE "inboxId" IN (${sqlJoin(inboxIds)})
+        ) paged WHERE n > ${window.offset} AND n <= ${window.offset + window.limit}`;
+      const rows = ids.length
+        ? await this.db.prisma.message.findMany({ where: { id: { in: ids.map((r) => r.id) } }, orderBy: [{ receivedAt: 'asc' }, { id: 'asc' }] })
+        : [];
+      const grouped = groupBy(inboxIds, rows.map(toMessage), (m) => m.inboxId);
+      group.forEach((p, i) => byPage.set(inboxPageKey(p.inboxId, window), grouped[i]));
+    }
+    return keys.map((k) => byPage.get(k) ?? []);
   }
 
   private async store(findInbox: (tx: Tx) => Promise<InboxRow>, mail: IncomingMail): Promise<Message> {
@@ -141,4 +161,20 @@ export class MessageService {
 /** Mail is accepted as it came, made storable: no NULs, no unpaired surrogates (see `storable`). */
 function stripNul(mail: IncomingMail): IncomingMail {
   return { ...mail, from: storable(mail.from), to: mail.to.map(storable), subject: storable(mail.subject), text: mail.text && storable(mail.text), html: mail.html && storable(mail.html) };
+}
+
+/** A DataLoader key for one page of an inbox's messages. */
+export const inboxPageKey = (inboxId: string, page: { limit: number; offset: number }) => `${inboxId} ${page.limit} ${page.offset}`;
+function groupByWindow(pages: { inboxId: string; limit: number; offset: number }[]) {
+  const windows = new Map<string, [{ limit: number; offset: number }, { inboxId: string }[]]>();
+  for (const p of pages) {
+    const key = `${p.limit} ${p.offset}`;
+    const entry = windows.get(key) ?? windows.set(key, [{ limit: p.limit, offset: p.offset }, []]).get(key)!;
+    entry[1].push({ inboxId: p.inboxId });
+  }
+  return windows.values();
+}
+function parseInboxPageKey(key: string): { inboxId: string; limit: number; offset: number } {
+  const [inboxId, limit, offset] = key.split(' ');
+  return { inboxId, limit: Number(limit), offset: Number(offset) };
 }
