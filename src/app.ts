@@ -171,6 +171,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       port,
       host: override?.host ?? config.smtpHost,
       maxMessageBytes: config.maxMessageBytes,
+      maxInflightBytes: config.smtpMaxInflightBytes,
       messages: services.messages,
       inboxes: services.inboxes,
       logger,

@@ -27,6 +27,9 @@ const envSchema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
   GRAPHQL_MAX_QUERY_BYTES: z.coerce.number().int().min(1024 * 1024).default(64 * 1024 * 1024),
   GRAPHQL_MAX_RESPONSE_BYTES: z.coerce.number().int().min(64 * 1024).max(512 * 1024 * 1024).default(16 * 1024 * 1024),
+  SMTP_MAX_INFLIGHT_BYTES: z.coerce.number().int().min(1024 * 1024).default(64 * 1024 * 1024),
+  INBOX_MAX_MESSAGES: z.coerce.number().int().min(1).default(1000),
+  INBOX_MAX_BYTES: z.coerce.number().int().min(1024).default(100 * 1024 * 1024),
   IDEMPOTENCY_LEASE_MS: z.coerce.number().int().min(1_000).max(10 * 60_000).default(30_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
@@ -58,6 +61,11 @@ export type Config = {
   graphqlMaxQueryBytes: number;
   /** Hard cap on one GraphQL response's result. */
   graphqlMaxResponseBytes: number;
+  /** Bytes of mail being received over SMTP at once, across all connections; past it new mail is told to try later. */
+  smtpMaxInflightBytes: number;
+  /** Per-inbox quota: stored messages and their bytes. */
+  inboxMaxMessages: number;
+  inboxMaxBytes: number;
 };
 
 export class ConfigError extends Error {}
@@ -91,6 +99,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     idempotencyLeaseMs: e.IDEMPOTENCY_LEASE_MS,
     graphqlMaxQueryBytes: e.GRAPHQL_MAX_QUERY_BYTES,
     graphqlMaxResponseBytes: e.GRAPHQL_MAX_RESPONSE_BYTES,
+    smtpMaxInflightBytes: e.SMTP_MAX_INFLIGHT_BYTES,
+    inboxMaxMessages: e.INBOX_MAX_MESSAGES,
+    inboxMaxBytes: e.INBOX_MAX_BYTES,
   };
 }
 

@@ -13,6 +13,7 @@ import type { DeliverMessageInput } from './message.input';
 import type { Message, MessagePage } from './message.type';
 import { type IncomingMail, parseRawMessage } from './parse';
 import { recordCreated } from '../protection/idempotency';
+import { DEFAULT_INBOX_QUOTA, type InboxQuota, requireRoom } from './inbox-quota';
 
 type MessageRow = Awaited<ReturnType<Database['prisma']['message']['findFirstOrThrow']>>;
 
@@ -44,7 +45,13 @@ export class MessageService {
     private readonly waits: WaitService,
     private readonly clock: Clock,
     private readonly maxMessageBytes: number,
+    private readonly quota: InboxQuota = DEFAULT_INBOX_QUOTA,
   ) {}
+
+  /** Whether the inbox has room for another message (SMTP asks at RCPT TO, before the data is sent). */
+  async requireRoom(inboxId: string): Promise<void> {
+    await requireRoom(this.db.prisma, inboxId, 0, this.quota);
+  }
 
   /** HTTP / GraphQL delivery to one of the owner's inboxes: a raw RFC 822 message or its parts. */
   async deliver(ownerId: string, inboxId: string, input: DeliverMessageInput): Promise<Message> {
@@ -112,6 +119,7 @@ export class MessageService {
     let completedWaits: string[] = [];
     const row = await this.db.tx(async (tx) => {
       const inbox = await findInbox(tx);
+      await requireRoom(tx, inbox.id, mail.sizeBytes, this.quota);
       const stepInput = { inboxId: inbox.id, from: mail.from, subject: mail.subject, sizeBytes: mail.sizeBytes };
       return this.history.recordStep(tx, { sessionId: inbox.sessionId, action: 'deliver_message', input: stepInput, output: (m) => ({ id: m.id, completedWaits }) }, async () => {
         const receivedAt = this.clock();
