@@ -11,7 +11,8 @@ import type { InboxRow, InboxService } from '../inboxes/inbox.service';
 import type { WaitService } from '../waits/wait.service';
 import type { DeliverMessageInput } from './message.input';
 import type { Message, MessagePage } from './message.type';
-import { type IncomingMail, parseRawMessage } from './parse';
+import type { IncomingMail } from './parse';
+import { parseWithinLimits } from './parse-limits';
 import { recordCreated } from '../protection/idempotency';
 import { DEFAULT_INBOX_QUOTA, type InboxQuota, requireRoom } from './inbox-quota';
 
@@ -152,7 +153,7 @@ export class MessageService {
       const size = Buffer.byteLength(input.raw);
       if (size === 0) throw new BadUserInputError('raw must not be empty', 'raw');
       if (size > this.maxMessageBytes) throw new BadUserInputError(`raw must be at most ${this.maxMessageBytes} bytes`, 'raw');
-      return stripNul(await parseRawMessage(input.raw));
+      return stripNul(await parseWithinLimits(input.raw));
     }
     const from = input.from?.trim();
     if (!from) throw new BadUserInputError('from is required (or send raw)', 'from');

@@ -3,7 +3,7 @@ import type { InboxService } from '../inboxes/inbox.service';
 import type { Logger } from '../logger';
 import type { MessageService } from '../messages/message.service';
 import { InboxFullError } from '../messages/inbox-quota';
-import { parseRawMessage } from '../messages/parse';
+import { MessageLimitError, parseWithinLimits } from '../messages/parse-limits';
 import { InflightBytes } from './inflight-bytes';
 
 export interface SmtpServerOptions {
@@ -60,7 +60,14 @@ export async function startSmtpServer(opts: SmtpServerOptions): Promise<RunningS
 
   /** Parses once, delivers to every accepted recipient; the reply text, or an SMTP error. */
   async function deliver(raw: Buffer, session: SMTPServerSession): Promise<string> {
-    const parsed = await parseRawMessage(raw);
+    const parsed = await parseWithinLimits(raw).catch((err: unknown) => {
+      // A message the parser can never read: refused for good, so the sender does not retry it.
+      if (err instanceof MessageLimitError) {
+        opts.metrics?.limitHit?.('mime_limit');
+        throw smtpError(554, `5.6.0 Message refused: ${err.limit}`);
+      }
+      throw err;
+    });
     const recipients = [...new Set(session.envelope.rcptTo.map((r) => r.address.toLowerCase()))];
     const envelopeFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
     // Headers are what a reader sees; a message without them still says who sent it to whom.
