@@ -30,6 +30,9 @@ const envSchema = z.object({
   SMTP_MAX_INFLIGHT_BYTES: z.coerce.number().int().min(1024 * 1024).default(64 * 1024 * 1024),
   INBOX_MAX_MESSAGES: z.coerce.number().int().min(1).default(1000),
   INBOX_MAX_BYTES: z.coerce.number().int().min(1024).default(100 * 1024 * 1024),
+  TRUST_PROXY: z.string().optional(),
+  AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(0).default(30),
+  HTTP_BODY_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
   IDEMPOTENCY_LEASE_MS: z.coerce.number().int().min(1_000).max(10 * 60_000).default(30_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
@@ -66,6 +69,12 @@ export type Config = {
   /** Per-inbox quota: stored messages and their bytes. */
   inboxMaxMessages: number;
   inboxMaxBytes: number;
+  /** Express's `trust proxy`: which proxies' X-Forwarded-For names the client address (undefined: none). */
+  trustProxy?: boolean | number | string;
+  /** Failed authentications per client address per minute (per instance) before it gets 429; 0 turns it off. */
+  authFailuresPerMinute: number;
+  /** How long an authenticated request may take to send its body; 0 = no limit of our own. */
+  httpBodyTimeoutMs: number;
 };
 
 export class ConfigError extends Error {}
@@ -102,6 +111,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpMaxInflightBytes: e.SMTP_MAX_INFLIGHT_BYTES,
     inboxMaxMessages: e.INBOX_MAX_MESSAGES,
     inboxMaxBytes: e.INBOX_MAX_BYTES,
+    authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
+    trustProxy: e.TRUST_PROXY === undefined ? undefined : e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' ? false : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
+    httpBodyTimeoutMs: e.HTTP_BODY_TIMEOUT_MS,
   };
 }
 

@@ -12,6 +12,8 @@ import {
   validate,
 } from 'graphql';
 import type { Admit } from '../auth/admit';
+import type { Principal } from '../auth/api-keys.service';
+import { admitFirst } from './admit-first';
 import { type Context, createContext } from '../graphql/context';
 import { type ErrorLogger, maskError } from '../graphql/errors';
 import type { Services } from '../services';
@@ -79,6 +81,8 @@ interface RestOptions {
   rawBodyLimit: number;
   /** Authentication and rate limiting, shared with /graphql. */
   admit: Admit;
+  /** How long an admitted request may take to send its body (0: no limit of ours). */
+  bodyTimeoutMs?: number;
   idempotency: IdempotencyStore;
 }
 
@@ -99,6 +103,7 @@ interface PreparedRoute extends RestRoute {
 export function restRouter(opts: RestOptions): RequestHandler {
   const table = new RouteTable(opts.routes.map((r) => prepare(opts, r)));
   const json = jsonBody(opts.bodyLimit);
+  const gate = admitFirst(opts.admit, opts.bodyTimeoutMs ?? 0);
   return (req, res, next) => {
     let found: RouteMatch<PreparedRoute>;
     try {
@@ -114,10 +119,17 @@ export function restRouter(opts: RestOptions): RequestHandler {
     }
     const { route, params } = found;
     req.params = params;
-    json(req, res, (err?: unknown) => {
-      if (err) return next(err);
-      if (!route.rawBody) return void handle(opts, route, req, res);
-      route.rawBody(req, res, (rawErr?: unknown) => (rawErr ? next(rawErr) : void handle(opts, route, req, res)));
+    res.locals.route = `${req.baseUrl}${route.path}`;
+    // The key first, from the headers: nothing of the body is read for a request that will be refused.
+    gate(req, res, {
+      admitted: (principal) =>
+        json(req, res, (err?: unknown) => {
+          if (err) return next(err);
+          if (!route.rawBody) return void handle(opts, route, principal, req, res);
+          route.rawBody(req, res, (rawErr?: unknown) => (rawErr ? next(rawErr) : void handle(opts, route, principal, req, res)));
+        }),
+      refused: (err) => send(res, errorReply(opts, route, err, String(res.locals.requestId ?? ''))),
+      timedOut: (ms) => sendError(res, 408, 'Request timeout', `The request body was not received within ${ms} ms`),
     });
   };
 }
@@ -162,12 +174,10 @@ interface Reply {
   headers?: Record<string, string>;
 }
 
-async function handle(opts: RestOptions, route: PreparedRoute, req: Request, res: Response): Promise<void> {
+async function handle(opts: RestOptions, route: PreparedRoute, principal: Principal, req: Request, res: Response): Promise<void> {
   const requestId = String(res.locals.requestId ?? '');
-  res.locals.route = `${req.baseUrl}${route.path}`;
   let reply: Reply;
   try {
-    const principal = await opts.admit(req, res);
     const input = readInput(route, req);
     if ('status' in input) reply = input;
     else {
@@ -180,6 +190,11 @@ async function handle(opts: RestOptions, route: PreparedRoute, req: Request, res
   } catch (err) {
     reply = errorReply(opts, route, err, requestId);
   }
+  send(res, reply);
+}
+
+function send(res: Response, reply: Reply): void {
+  if (res.headersSent) return; // the body timed out meanwhile (408)
   for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
   if (reply.body === undefined) res.status(reply.status).end();
   else sendJson(res, reply.status, reply.body);
