@@ -13,6 +13,7 @@ import type { DeliverMessageInput } from './message.input';
 import type { Message, MessagePage } from './message.type';
 import type { IncomingMail } from './parse';
 import { parseWithinLimits } from './parse-limits';
+import { decodeAddressList, encodeAddressList } from './address-list';
 import { recordCreated } from '../protection/idempotency';
 import { DEFAULT_INBOX_QUOTA, type InboxQuota, requireRoom } from './inbox-quota';
 
@@ -25,7 +26,7 @@ export function toMessage(row: MessageRow): Message {
     id: row.id,
     inboxId: row.inboxId,
     from: row.fromAddr,
-    to: row.toAddrs ? row.toAddrs.split(',') : [],
+    to: decodeAddressList(row.toAddrs),
     subject: row.subject,
     text: row.text,
     html: row.html,
@@ -130,7 +131,7 @@ export class MessageService {
             ownerId: inbox.ownerId,
             inboxId: inbox.id,
             fromAddr: mail.from,
-            toAddrs: mail.to.join(','),
+            toAddrs: encodeAddressList(mail.to),
             subject: mail.subject,
             text: mail.text,
             html: mail.html,
