@@ -129,7 +129,11 @@ export async function startSmtpServer(opts: SmtpServerOptions): Promise<RunningS
     onRcptTo(address, _session, callback) {
       const accepting = async () => {
         const inbox = await inboxes.findAccepting(address.address);
-        if (inbox) await messages.requireRoom(inbox.id);
+        // Early word for a full inbox; the delivery checks again. Any other failure here is left to DATA.
+        if (inbox) await messages.requireRoom(inbox.id).catch((err: unknown) => {
+          if (err instanceof InboxFullError) throw err;
+          log.warn({ err }, 'SMTP inbox quota check failed; left to delivery');
+        });
         return inbox;
       };
       track(accepting()).then(
