@@ -17,8 +17,9 @@ export class InflightBytes {
     return this.held === 0 || this.held + bytes <= this.max;
   }
 
-  tryReserve(bytes: number): boolean {
-    if (!this.hasRoomFor(bytes)) return false;
+  /** Reserves `bytes` more for a message that already holds `ownBytes` (alone, it may always go on). */
+  tryReserve(bytes: number, ownBytes = 0): boolean {
+    if (this.held > ownBytes && this.held + bytes > this.max) return false;
     this.held += bytes;
     return true;
   }

@@ -49,7 +49,7 @@ const MAILBOX_FULL = () => smtpError(552, '5.2.2 Mailbox full');
  */
 export async function startSmtpServer(opts: SmtpServerOptions): Promise<RunningSmtpServer> {
   const { messages, inboxes, logger, maxMessageBytes } = opts;
-  const inflight = new InflightBytes(opts.maxInflightBytes ?? 64 * 1024 * 1024);
+  const heldBytes = new InflightBytes(opts.maxInflightBytes ?? 64 * 1024 * 1024);
   const log = logger.child({ component: 'smtp' });
   const inFlight = new Set<Promise<unknown>>();
   const track = <T>(p: Promise<T>): Promise<T> => {
@@ -120,9 +120,9 @@ export async function startSmtpServer(opts: SmtpServerOptions): Promise<RunningS
     onMailFrom(address, _session, callback) {
       // Refused before DATA while the server holds its cap of mail in flight; SIZE= (RFC 1870) counts when sent.
       const declared = Number(address.args && (address.args as Record<string, string>).SIZE) || 0;
-      if (inflight.hasRoomFor(declared)) return callback();
+      if (heldBytes.hasRoomFor(declared)) return callback();
       opts.metrics?.limitHit?.('smtp_inflight_bytes');
-      log.info({ inflight: inflight.used, declared }, 'SMTP mail refused for now: too much mail in flight');
+      log.info({ inflight: heldBytes.used, declared }, 'SMTP mail refused for now: too much mail in flight');
       callback(BUSY());
     },
 
@@ -158,9 +158,9 @@ export async function startSmtpServer(opts: SmtpServerOptions): Promise<RunningS
       let tooBig = false;
       let overCap = false;
       let answered = false;
-      // Every byte held is reserved in `inflight` until the message is stored or dropped.
+      // Every byte held is reserved in `heldBytes` until the message is stored or dropped.
       const drop = () => {
-        inflight.release(bytes);
+        heldBytes.release(bytes);
         bytes = 0;
         chunks.length = 0;
       };
@@ -178,7 +178,7 @@ export async function startSmtpServer(opts: SmtpServerOptions): Promise<RunningS
           drop();
           return;
         }
-        if (!inflight.tryReserve(chunk.length)) {
+        if (!heldBytes.tryReserve(chunk.length, bytes)) {
           overCap = true;
           drop();
           return;
@@ -198,7 +198,7 @@ export async function startSmtpServer(opts: SmtpServerOptions): Promise<RunningS
         }
         if (overCap) {
           opts.metrics?.limitHit?.('smtp_inflight_bytes');
-          log.info({ inflight: inflight.used, limit: inflight.max }, 'SMTP message refused for now: too much mail in flight');
+          log.info({ inflight: heldBytes.used, limit: heldBytes.max }, 'SMTP message refused for now: too much mail in flight');
           return answer(BUSY());
         }
         track(deliver(Buffer.concat(chunks, bytes), session)).then(

@@ -68,6 +68,13 @@ describe('SMTP in-flight bytes cap', () => {
     expect(subjects.sort()).toEqual(['held', 'retried']);
     expect(await limitsHit('smtp_inflight_bytes')).toBe(before + 2);
   });
+  it('a message larger than the cap is still received when it is alone in flight', async () => {
+    const inbox = await newInbox();
+    const smtp = await opened(inbox.emailAddress);
+    expect((await smtp.data(message('alone', 1500 * KB))).code).toBe(250);
+    await smtp.quit();
+    expect(await messageCount(inbox.id)).toBe(1);
+  });
 });
 
 describe('Per-inbox quota', () => {
