@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import express, { type Express } from 'express';
 import { createAdmit } from './auth/admit';
+import type { Principal } from './auth/api-keys.service';
 import { type Clock, systemClock } from './common/clock';
 import type { Config } from './config';
 import { createDatabase, type Database } from './db/client';
@@ -13,6 +14,7 @@ import { type ErrorLogger, markRequest } from './graphql/errors';
 import { getSchema } from './graphql/schema';
 import { httpErrorHandler, sendError } from './http/errors';
 import { consoleRouter } from './http/console';
+import { admitFirst, sendGraphQLError } from './http/admit-first';
 import { ideRouter } from './http/ide';
 import { apiDocsRouter } from './http/api-docs';
 import { jsonBody } from './http/json-body';
@@ -26,6 +28,7 @@ import { createLogger, type Logger } from './logger';
 import { mcpEndpoint } from './mcp/mcp.http';
 import { RouteOperations } from './mcp/operations';
 import { IdempotencyStore } from './protection/idempotency';
+import { AuthFailureLimiter } from './protection/auth-failure-limiter';
 import { RateLimiter } from './protection/rate-limiter';
 import { createServices, type Services } from './services';
 import { type RunningSmtpServer, startSmtpServer } from './smtp/smtp.server';
@@ -76,10 +79,19 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   const shutdown = new AbortController();
   const logError: ErrorLogger = (err, reqId) => logger.error({ err, requestId: reqId }, 'internal error');
   const rateLimiter = new RateLimiter(db, config.rateLimitPerMinute, () => clock().getTime(), (err) => logger.warn({ err }, 'rate limit counter unavailable'));
-  const admit = createAdmit(services.apiKeys, rateLimiter);
-  const idempotency = new IdempotencyStore(db, clock);
+  const admit = createAdmit(services.apiKeys, rateLimiter, new AuthFailureLimiter(config.authFailuresPerMinute, () => clock().getTime()), (limit) => metrics.limitHit(limit));
+  const idempotency = new IdempotencyStore(db, clock, config.idempotencyLeaseMs);
   const schema = getSchema();
-  const apollo = createApollo(schema, { introspection: config.introspection, logError });
+  const apollo = createApollo(schema, {
+    introspection: config.introspection,
+    logError,
+    bounds: {
+      maxMessageBytes: config.maxMessageBytes,
+      maxQueryBytes: config.graphqlMaxQueryBytes,
+      maxResponseBytes: config.graphqlMaxResponseBytes,
+      onLimit: (limit) => metrics.limitHit(limit),
+    },
+  });
   await apollo.start();
 
   const app = express();
@@ -87,6 +99,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   // API answers change with every write; an ETag (a sha1 of every body) would buy clients nothing.
   app.set('etag', false);
   app.set('query parser', 'simple');
+  // The client address (req.ip) the failed-authentication limit counts by: behind a proxy, its X-Forwarded-For.
+  if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
   // Few layers, busiest first: Express tries each layer in turn for every request.
   app.use(requestFrame({ logger, metrics, securityHeaders: securityHeaders(), corsOrigins: config.corsOrigins }));
   app.use(
@@ -100,6 +114,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       bodyLimit: BODY_LIMIT,
       rawBodyLimit: config.maxMessageBytes,
       admit,
+      bodyTimeoutMs: config.httpBodyTimeoutMs,
       idempotency,
     }),
   );
@@ -116,7 +131,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   const graphql = graphqlEndpoint(apollo, async ({ req, res }): Promise<Context> => {
     const requestId = String(res.locals.requestId);
     try {
-      return createContext(requestId, await admit(req, res), services, () => requestSignal(res, shutdown.signal));
+      const principal = (res.locals.principal as Principal | undefined) ?? (await admit(req, res));
+      return createContext(requestId, principal, services, () => requestSignal(res, shutdown.signal));
     } catch (err) {
       // Apollo formats this without a context: the mark carries the request id to the error's log line.
       markRequest(err, requestId);
@@ -126,9 +142,18 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   // POST, the busy method, is matched before the IDE's routes (GET also serves the IDE page to
   // browsers), by one handler rather than a chain of three.
   const graphqlJson = jsonBody(BODY_LIMIT);
+  const graphqlGate = admitFirst(admit, config.httpBodyTimeoutMs);
   app.post('/graphql', (req, res, next) => {
     res.locals.route = '/graphql';
-    graphqlJson(req, res, (err?: unknown) => (err ? next(err) : graphql(req, res, next)));
+    // The key first, from the headers (as REST): a refused request's body is never read.
+    graphqlGate(req, res, {
+      admitted: (principal) => {
+        res.locals.principal = principal;
+        graphqlJson(req, res, (err?: unknown) => (err ? next(err) : graphql(req, res, next)));
+      },
+      refused: (err) => sendGraphQLError(res, err, logError, String(res.locals.requestId)),
+      timedOut: (ms) => res.status(408).json({ errors: [{ message: `The request body was not received within ${ms} ms`, extensions: { code: 'BAD_REQUEST' } }] }),
+    });
   });
   app.use(ideRouter({ endpoint: '/graphql' }));
   app.use(apiDocsRouter());
@@ -183,6 +208,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       maxConnections: config.smtpMaxConnections,
       maxConnectionsPerIp: config.smtpMaxConnectionsPerIp,
       mailFromTimeoutMs: config.smtpMailFromTimeoutMs,
+      maxInflightBytes: config.smtpMaxInflightBytes,
       messages: services.messages,
       inboxes: services.inboxes,
       logger,

@@ -30,6 +30,15 @@ const envSchema = z.object({
   SMTP_MAX_CONNECTIONS_PER_IP: z.coerce.number().int().min(1).max(100_000).default(20),
   SMTP_MAIL_FROM_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   MCP_SESSION_IDLE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(1800),
+  GRAPHQL_MAX_QUERY_BYTES: z.coerce.number().int().min(1024 * 1024).default(64 * 1024 * 1024),
+  GRAPHQL_MAX_RESPONSE_BYTES: z.coerce.number().int().min(64 * 1024).max(512 * 1024 * 1024).default(16 * 1024 * 1024),
+  SMTP_MAX_INFLIGHT_BYTES: z.coerce.number().int().min(1024 * 1024).default(64 * 1024 * 1024),
+  INBOX_MAX_MESSAGES: z.coerce.number().int().min(1).default(1000),
+  INBOX_MAX_BYTES: z.coerce.number().int().min(1024).default(100 * 1024 * 1024),
+  TRUST_PROXY: z.string().optional(),
+  AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(0).default(30),
+  HTTP_BODY_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
+  IDEMPOTENCY_LEASE_MS: z.coerce.number().int().min(1_000).max(10 * 60_000).default(30_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 
@@ -64,6 +73,23 @@ export type Config = {
   smtpMailFromTimeoutMs: number;
   /** How long an MCP session nobody uses is kept (its memory; clients that never say goodbye). */
   mcpSessionIdleSeconds: number;
+  /** How long an Idempotency-Key's attempt holds its record before a retry may take over (a crashed attempt). */
+  idempotencyLeaseMs: number;
+  /** Budget for a GraphQL operation's worst-case result size, checked before it runs. */
+  graphqlMaxQueryBytes: number;
+  /** Hard cap on one GraphQL response's result. */
+  graphqlMaxResponseBytes: number;
+  /** Bytes of mail being received over SMTP at once, across all connections; past it new mail is told to try later. */
+  smtpMaxInflightBytes: number;
+  /** Per-inbox quota: stored messages and their bytes. */
+  inboxMaxMessages: number;
+  inboxMaxBytes: number;
+  /** Express's `trust proxy`: which proxies' X-Forwarded-For names the client address (undefined: none). */
+  trustProxy?: boolean | number | string;
+  /** Failed authentications per client address per minute (per instance) before it gets 429; 0 turns it off. */
+  authFailuresPerMinute: number;
+  /** How long an authenticated request may take to send its body; 0 = no limit of our own. */
+  httpBodyTimeoutMs: number;
 };
 
 export class ConfigError extends Error {}
@@ -99,6 +125,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpMaxConnectionsPerIp: e.SMTP_MAX_CONNECTIONS_PER_IP,
     smtpMailFromTimeoutMs: e.SMTP_MAIL_FROM_TIMEOUT_MS,
     mcpSessionIdleSeconds: e.MCP_SESSION_IDLE_SECONDS,
+    idempotencyLeaseMs: e.IDEMPOTENCY_LEASE_MS,
+    graphqlMaxQueryBytes: e.GRAPHQL_MAX_QUERY_BYTES,
+    graphqlMaxResponseBytes: e.GRAPHQL_MAX_RESPONSE_BYTES,
+    smtpMaxInflightBytes: e.SMTP_MAX_INFLIGHT_BYTES,
+    inboxMaxMessages: e.INBOX_MAX_MESSAGES,
+    inboxMaxBytes: e.INBOX_MAX_BYTES,
+    authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
+    trustProxy: e.TRUST_PROXY === undefined ? undefined : e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' ? false : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
+    httpBodyTimeoutMs: e.HTTP_BODY_TIMEOUT_MS,
   };
 }
 

@@ -40,7 +40,7 @@ export function createServices(db: Database, config: Config, clock: Clock, telem
     sessions,
     inboxes,
     waits,
-    messages: new MessageService(db, history, inboxes, waits, clock, config.maxMessageBytes),
+    messages: new MessageService(db, history, inboxes, waits, clock, config.maxMessageBytes, { maxMessages: config.inboxMaxMessages, maxBytes: config.inboxMaxBytes }),
     notifier,
     heldWaits,
     heldLimit,

@@ -13,6 +13,7 @@ export interface Loaders {
   sessionWaits: DataLoader<string, Wait[]>;
   sessionWaitIds: DataLoader<string, string[]>;
   sessionTimeline: DataLoader<string, TimelineEvent[]>;
+  /** Keyed by inboxPageKey: one page of an inbox's messages. */
   inboxMessages: DataLoader<string, Message[]>;
   inboxWaits: DataLoader<string, Wait[]>;
 }
@@ -53,7 +54,7 @@ class LazyLoaders implements Loaders {
   }
 
   get inboxMessages() {
-    return this.once('inboxMessages', (ids) => this.services.messages.byInboxes(ids));
+    return this.once('inboxMessages', (keys) => this.services.messages.byInboxPages(keys));
   }
 
   get inboxWaits() {

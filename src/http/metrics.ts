@@ -14,6 +14,12 @@ export class Metrics {
   });
   private readonly waits = new Counter({ name: 'sessions_gateway_waits_ended_total', help: 'Waits ended, by outcome', labelNames: ['outcome'], registers: [this.registry] });
   private readonly smtp = new Counter({ name: 'sessions_gateway_smtp_messages_total', help: 'SMTP messages by result', labelNames: ['result'], registers: [this.registry] });
+  private readonly limits = new Counter({
+    name: 'sessions_gateway_limits_hit_total',
+    help: 'Requests and messages refused or cut by a resource bound, by bound',
+    labelNames: ['limit'],
+    registers: [this.registry],
+  });
   /** Label sets are few (method × route × status); their children are looked up once, not hashed per request. */
   private readonly children = new Map<string, { count: () => void; time: (seconds: number) => void }>();
 
@@ -36,6 +42,11 @@ export class Metrics {
 
   smtpMessage(result: 'accepted' | 'refused'): void {
     this.smtp.inc({ result });
+  }
+
+  /** A bound refused or cut something (see README, "Bounds"). */
+  limitHit(limit: string): void {
+    this.limits.inc({ limit });
   }
 
   /** Counts and times one finished request, by its route pattern. */

@@ -12,10 +12,12 @@ import {
   validate,
 } from 'graphql';
 import type { Admit } from '../auth/admit';
+import type { Principal } from '../auth/api-keys.service';
+import { admitFirst } from './admit-first';
 import { type Context, createContext } from '../graphql/context';
 import { type ErrorLogger, maskError } from '../graphql/errors';
 import type { Services } from '../services';
-import { IDEMPOTENCY_KEY_PATTERN, type IdempotencyStore, requestHash } from '../protection/idempotency';
+import { IDEMPOTENCY_KEY_PATTERN, type IdempotencyStore, requestHash, withIdempotencyClaim } from '../protection/idempotency';
 import { sendError } from './errors';
 import { sendJson } from './send-json';
 import { describeVariableErrors } from './input-errors';
@@ -42,6 +44,11 @@ export interface RestRoute {
   rawBodyTypes?: string[];
   /** A creating POST: an `Idempotency-Key` header makes retries safe. */
   idempotent?: boolean;
+  /**
+   * For idempotent routes: reads the created resource back by id (`$id`), shaped like the route's body. A retry
+   * answers with it when the first attempt created the resource and then died before it answered.
+   */
+  readBack?: { operation: string; body: (data: any) => unknown };
 }
 
 export interface RestRequest {
@@ -77,6 +84,8 @@ interface RestOptions {
   rawBodyLimit: number;
   /** Authentication and rate limiting, shared with /graphql. */
   admit: Admit;
+  /** How long an admitted request may take to send its body (0: no limit of ours). */
+  bodyTimeoutMs?: number;
   idempotency: IdempotencyStore;
 }
 
@@ -87,6 +96,7 @@ export interface PreparedRoute extends RestRoute {
   definitions: readonly VariableDefinitionNode[];
   /** Top-level variables of scalar type Int/Float/Boolean: query-string text is converted for them. */
   numericVariables: Map<string, 'Int' | 'Float' | 'Boolean'>;
+  readBackDocument?: DocumentNode;
 }
 
 /**
@@ -96,6 +106,7 @@ export interface PreparedRoute extends RestRoute {
 export function restRouter(opts: RestOptions): RequestHandler {
   const table = new RouteTable(opts.routes.map((r) => prepare(opts, r)));
   const json = jsonBody(opts.bodyLimit);
+  const gate = admitFirst(opts.admit, opts.bodyTimeoutMs ?? 0);
   return (req, res, next) => {
     let found: RouteMatch<PreparedRoute>;
     try {
@@ -111,19 +122,32 @@ export function restRouter(opts: RestOptions): RequestHandler {
     }
     const { route, params } = found;
     req.params = params;
-    json(req, res, (err?: unknown) => {
-      if (err) return next(err);
-      if (!route.rawBody) return void handle(opts, route, req, res);
-      route.rawBody(req, res, (rawErr?: unknown) => (rawErr ? next(rawErr) : void handle(opts, route, req, res)));
+    res.locals.route = `${req.baseUrl}${route.path}`;
+    // The key first, from the headers: nothing of the body is read for a request that will be refused.
+    gate(req, res, {
+      admitted: (principal) =>
+        json(req, res, (err?: unknown) => {
+          if (err) return next(err);
+          if (!route.rawBody) return void handle(opts, route, principal, req, res);
+          route.rawBody(req, res, (rawErr?: unknown) => (rawErr ? next(rawErr) : void handle(opts, route, principal, req, res)));
+        }),
+      refused: (err) => send(res, errorReply(opts, route, err, String(res.locals.requestId ?? ''))),
+      timedOut: (ms) => sendError(res, 408, 'Request timeout', `The request body was not received within ${ms} ms`),
     });
   };
 }
 
 /** Parses and validates a route's operation once; other transports (MCP) prepare the same rows. */
 export function prepare({ schema, rawBodyLimit }: Pick<RestOptions, 'schema' | 'rawBodyLimit'>, route: RestRoute): PreparedRoute {
-  const document = parse(route.operation);
-  const problems = validate(schema, document);
-  if (problems.length) throw new Error(`REST route ${route.method} ${route.path}: ${problems.map((p) => p.message).join('; ')}`);
+  const checked = (operation: string) => {
+    const parsed = parse(operation);
+    const problems = validate(schema, parsed);
+    if (problems.length) throw new Error(`REST route ${route.method} ${route.path}: ${problems.map((p) => p.message).join('; ')}`);
+    return parsed;
+  };
+  const document = checked(route.operation);
+  if (route.idempotent && !route.readBack) throw new Error(`REST route ${route.method} ${route.path}: idempotent routes need readBack`);
+  const readBackDocument = route.readBack ? checked(route.readBack.operation) : undefined;
   const op = document.definitions.find((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition')!;
   const definitions = op.variableDefinitions ?? [];
   const numericVariables = new Map<string, 'Int' | 'Float' | 'Boolean'>();
@@ -132,7 +156,7 @@ export function prepare({ schema, rawBodyLimit }: Pick<RestOptions, 'schema' | '
     if (named === 'Int' || named === 'Float' || named === 'Boolean') numericVariables.set(def.variable.name.value, named);
   }
   const rawBody = route.rawBodyTypes ? rawTextBody(route.rawBodyTypes, rawBodyLimit) : undefined;
-  return { ...route, document, definitions, numericVariables, rawBody };
+  return { ...route, document, definitions, numericVariables, rawBody, readBackDocument };
 }
 
 /** `express.text` for the route's raw types; a body declared far over the limit is refused unread. */
@@ -154,22 +178,27 @@ export interface Reply {
   headers?: Record<string, string>;
 }
 
-async function handle(opts: RestOptions, route: PreparedRoute, req: Request, res: Response): Promise<void> {
+async function handle(opts: RestOptions, route: PreparedRoute, principal: Principal, req: Request, res: Response): Promise<void> {
   const requestId = String(res.locals.requestId ?? '');
-  res.locals.route = `${req.baseUrl}${route.path}`;
   let reply: Reply;
   try {
-    const principal = await opts.admit(req, res);
     const input = readInput(route, req);
     if ('status' in input) reply = input;
     else {
-      const run = () => execute(opts, route, input, createContext(requestId, principal, opts.services, () => requestSignal(res, opts.shutdown)));
+      const context = () => createContext(requestId, principal, opts.services, () => requestSignal(res, opts.shutdown));
+      const run = () => execute(opts, route, input, context());
+      const readBack = (id: string) => executeReadBack(opts, route, id, context());
       const key = req.headers['idempotency-key'];
-      reply = route.idempotent && key !== undefined ? await idempotently(opts.idempotency, route, principal.ownerId, key, input, run) : await run();
+      reply = route.idempotent && key !== undefined ? await idempotently(opts.idempotency, route, principal.ownerId, key, input, run, readBack) : await run();
     }
   } catch (err) {
     reply = errorReply(opts, route, err, requestId);
   }
+  send(res, reply);
+}
+
+function send(res: Response, reply: Reply): void {
+  if (res.headersSent) return; // the body timed out meanwhile (408)
   for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
   if (reply.body === undefined) res.status(reply.status).end();
   else sendJson(res, reply.status, reply.body);
@@ -196,6 +225,14 @@ export async function execute(opts: OperationOptions, route: PreparedRoute, inpu
   return { status: route.status ?? (body === undefined ? 204 : 200), body };
 }
 
+/** The resource an earlier attempt of this idempotent route created, answered as the route would have. */
+async function executeReadBack(opts: RestOptions, route: PreparedRoute, id: string, contextValue: Context): Promise<Reply> {
+  const variables = { id };
+  const result = (await executeOperation({ schema: opts.schema, document: route.readBackDocument!, variableValues: variables, contextValue })) as ExecutionResult;
+  if (result.errors?.length) return graphQLErrorReply(opts, route, result, variables, contextValue.requestId);
+  return { status: route.status ?? 200, body: route.readBack!.body(result.data) };
+}
+
 /** Runs `run` at most once per Idempotency-Key (see IdempotencyStore); retries get the first answer. */
 async function idempotently(
   store: IdempotencyStore,
@@ -204,6 +241,7 @@ async function idempotently(
   key: string | string[],
   input: RestRequest,
   run: () => Promise<Reply>,
+  readBack: (id: string) => Promise<Reply>,
 ): Promise<Reply> {
   if (typeof key !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(key)) return invalid('Idempotency-Key must be 1 to 255 visible ASCII characters');
   const routeName = `${route.method} ${route.path}`;
@@ -218,13 +256,16 @@ async function idempotently(
   }
   const start = await store.begin(ownerId, key, routeName, hash);
   if (start.kind === 'mismatch') return conflict('This Idempotency-Key was already used with a different request');
-  if (start.kind === 'in_progress') return conflict('A request with this Idempotency-Key is still in progress');
+  if (start.kind === 'in_progress') {
+    return { ...conflict('A request with this Idempotency-Key is still in progress'), headers: { 'Retry-After': String(start.retryAfterSeconds) } };
+  }
   if (start.kind === 'replay') {
     return { status: start.status, body: start.body === null ? undefined : JSON.parse(start.body), headers: { 'Idempotent-Replayed': 'true' } };
   }
-  const reply = await run();
-  await store.finish(ownerId, key, routeName, reply.status, reply.body === undefined ? null : JSON.stringify(reply.body));
-  return reply;
+  // The work and the record's resource id commit together (recordCreated); the answer is stored after.
+  const reply = start.kind === 'recover' ? await readBack(start.resourceId) : await withIdempotencyClaim(start.claim, run);
+  await store.finish(start.claim, reply.status, reply.body === undefined ? null : JSON.stringify(reply.body));
+  return start.kind === 'recover' ? { ...reply, headers: { ...reply.headers, 'Idempotent-Replayed': 'true' } } : reply;
 }
 
 function graphQLErrorReply(opts: OperationOptions, route: PreparedRoute, result: ExecutionResult, variables: Record<string, unknown>, requestId: string): Reply {

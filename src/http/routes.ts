@@ -29,6 +29,7 @@ export const sessionRoutes: RestRoute[] = [
     operation: `mutation CreateSession($input: CreateSessionInput!) { createSession(input: $input) { ${SESSION_FIELDS} } }`,
     variables: ({ body }) => ({ input: { name: body.name, metadata: body.metadata } }),
     body: (data) => sessionBody(data.createSession),
+    readBack: { operation: `query ReadBackSession($id: ID!) { session(id: $id) { ${SESSION_FIELDS} } }`, body: (data) => sessionBody(data.session) },
   },
   {
     method: 'GET',
@@ -116,6 +117,7 @@ export const inboxRoutes: RestRoute[] = [
     operation: `mutation CreateInbox($input: CreateInboxInput!) { createInbox(input: $input) { ${INBOX_FIELDS} } }`,
     variables: ({ body }) => ({ input: { sessionId: idField(body.sessionId), ttlSeconds: body.ttlSeconds, metadata: body.metadata } }),
     body: (data) => data.createInbox,
+    readBack: { operation: `query ReadBackInbox($id: ID!) { inbox(id: $id) { ${INBOX_FIELDS} } }`, body: (data) => data.inbox },
   },
   {
     method: 'GET',
@@ -157,6 +159,7 @@ export const inboxRoutes: RestRoute[] = [
       input: rawBody !== undefined ? { raw: rawBody } : { raw: body.raw, from: body.from, to: body.to, subject: body.subject, text: body.text, html: body.html },
     }),
     body: (data) => data.deliverMessage,
+    readBack: { operation: `query ReadBackMessage($id: ID!) { message(id: $id) { ${MESSAGE_SUMMARY} } }`, body: (data) => data.message },
   },
   {
     method: 'GET',
@@ -191,6 +194,7 @@ export const waitRoutes: RestRoute[] = [
       input: { inboxId: idField(body.inboxId), sessionId: idField(body.sessionId), type: body.type, timeoutSeconds: body.timeoutSeconds, filters: waitFilters(body.filters) },
     }),
     body: (data) => waitBody(data.createWait),
+    readBack: { operation: `query ReadBackWait($id: ID!) { wait(id: $id) { ${WAIT_FIELDS} } }`, body: (data) => waitBody(data.wait) },
   },
   {
     method: 'GET',

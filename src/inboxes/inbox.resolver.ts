@@ -3,6 +3,8 @@ import type { Context } from '../graphql/context';
 import { Message } from '../messages/message.type';
 import { Wait } from '../waits/wait.type';
 import { CreateInboxInput, Inbox, InboxPage, InboxStatusFilter } from './inbox.type';
+import { pageArgs } from '../graphql/pagination';
+import { inboxPageKey } from '../messages/message.service';
 
 @Resolver(() => Inbox)
 export class InboxResolver {
@@ -31,9 +33,14 @@ export class InboxResolver {
     return ctx.services.inboxes.delete(ctx.principal.ownerId, id);
   }
 
-  @FieldResolver(() => [Message], { description: 'Messages received, oldest first.' })
-  messages(@Root() inbox: Inbox, @Ctx() ctx: Context): Promise<Message[]> {
-    return ctx.loaders.inboxMessages.load(inbox.id);
+  @FieldResolver(() => [Message], { description: 'Messages received, oldest first, a page at a time (as `inboxMessages`).' })
+  messages(
+    @Root() inbox: Inbox,
+    @Ctx() ctx: Context,
+    @Arg('limit', () => Int, { defaultValue: 20, description: '1 to 100' }) limit: number,
+    @Arg('offset', () => Int, { defaultValue: 0 }) offset: number,
+  ): Promise<Message[]> {
+    return ctx.loaders.inboxMessages.load(inboxPageKey(inbox.id, pageArgs({ limit, offset })));
   }
 
   @FieldResolver(() => [Wait])

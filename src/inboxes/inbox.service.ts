@@ -11,12 +11,13 @@ import type { SessionService } from '../sessions/session.service';
 import { cancelPendingWaits } from '../waits/wait.rules';
 import { announceEnded, type WaitTelemetry } from '../waits/wait.service';
 import { Inbox, type InboxPage, InboxStatus, type InboxStatusFilter } from './inbox.type';
+import { recordCreated } from '../protection/idempotency';
 
 export type InboxRow = Awaited<ReturnType<Database['prisma']['inbox']['findFirstOrThrow']>>;
 
 export const INBOX_TTL_DEFAULT = 3600;
 export const INBOX_TTL_MAX = 604_800;
-const INBOX_METADATA_MAX_BYTES = 16 * 1024;
+export const INBOX_METADATA_MAX_BYTES = 16 * 1024;
 
 /** Expiry is a deadline stored as data: an inbox past it reads as expired even before it is settled. */
 export function effectiveInboxStatus(row: { status: string; expiresAt: Date }, now: Date): InboxStatus {
@@ -76,6 +77,7 @@ export class InboxService {
               expiresAt: new Date(now.getTime() + ttlSeconds * 1000),
             },
           });
+          await recordCreated(tx, created.id);
           await this.history.appendEvent(tx, { ownerId, sessionId, type: 'inbox.created', payload: { inboxId: created.id, emailAddress: created.emailAddress }, at: now });
           return created;
         },

@@ -1,7 +1,8 @@
 import type { Clock } from '../common/clock';
-import { groupBy } from '../common/group-by';
 import type { Database, Tx } from '../db/client';
 import { storable } from '../common/validate';
+import { join as sqlJoin } from '@prisma/client/runtime/client';
+import { groupBy } from '../common/group-by';
 import { isId, newId } from '../db/ids';
 import { BadUserInputError, ConflictError, NotFoundError } from '../graphql/errors';
 import { pageArgs } from '../graphql/pagination';
@@ -10,7 +11,11 @@ import type { InboxRow, InboxService } from '../inboxes/inbox.service';
 import type { WaitService } from '../waits/wait.service';
 import type { DeliverMessageInput } from './message.input';
 import type { Message, MessagePage } from './message.type';
-import { type IncomingMail, parseRawMessage } from './parse';
+import type { IncomingMail } from './parse';
+import { parseWithinLimits } from './parse-limits';
+import { decodeAddressList, encodeAddressList } from './address-list';
+import { recordCreated } from '../protection/idempotency';
+import { DEFAULT_INBOX_QUOTA, type InboxQuota, requireRoom } from './inbox-quota';
 
 type MessageRow = Awaited<ReturnType<Database['prisma']['message']['findFirstOrThrow']>>;
 
@@ -21,7 +26,7 @@ export function toMessage(row: MessageRow): Message {
     id: row.id,
     inboxId: row.inboxId,
     from: row.fromAddr,
-    to: row.toAddrs ? row.toAddrs.split(',') : [],
+    to: decodeAddressList(row.toAddrs),
     subject: row.subject,
     text: row.text,
     html: row.html,
@@ -42,7 +47,13 @@ export class MessageService {
     private readonly waits: WaitService,
     private readonly clock: Clock,
     private readonly maxMessageBytes: number,
+    private readonly quota: InboxQuota = DEFAULT_INBOX_QUOTA,
   ) {}
+
+  /** Whether the inbox has room for another message (SMTP asks at RCPT TO, before the data is sent). */
+  async requireRoom(inboxId: string): Promise<void> {
+    await requireRoom(this.db.prisma, inboxId, 0, this.quota);
+  }
 
   /** HTTP / GraphQL delivery to one of the owner's inboxes: a raw RFC 822 message or its parts. */
   async deliver(ownerId: string, inboxId: string, input: DeliverMessageInput): Promise<Message> {
@@ -81,16 +92,36 @@ export class MessageService {
     return { data: rows.map(toMessage), pagination: { limit, offset, total } };
   }
 
-  /** The messages of many inboxes in one query, oldest first (DataLoader batch). */
-  async byInboxes(inboxIds: readonly string[]): Promise<Message[][]> {
-    const rows = await this.db.prisma.message.findMany({ where: { inboxId: { in: [...inboxIds] } }, orderBy: [{ receivedAt: 'asc' }, { id: 'asc' }] });
-    return groupBy(inboxIds, rows.map(toMessage), (m) => m.inboxId);
+  /**
+   * Pages of the messages of many inboxes, oldest first (DataLoader batch; keys from inboxPageKey). A page
+   * per inbox is a query per inbox: one query for all would read every message of every inbox.
+   */
+  async byInboxPages(keys: readonly string[]): Promise<Message[][]> {
+    const pages = keys.map(parseInboxPageKey);
+    const byPage = new Map<string, Message[]>();
+    // Usually every key asks for the same page (one query shape): each distinct page is one window query.
+    for (const [window, group] of groupByWindow(pages)) {
+      const inboxIds = group.map((p) => p.inboxId);
+      // The ids of each inbox's page, numbered per inbox by a window function; then the rows by id.
+      const ids = await this.db.prisma.$queryRaw<{ id: string }[]>`
+        SELECT id FROM (
+          SELECT id, ROW_NUMBER() OVER (PARTITION BY "inboxId" ORDER BY "receivedAt", id) AS n
+          FROM "Message" WHERE "inboxId" IN (${sqlJoin(inboxIds)})
+        ) paged WHERE n > ${window.offset} AND n <= ${window.offset + window.limit}`;
+      const rows = ids.length
+        ? await this.db.prisma.message.findMany({ where: { id: { in: ids.map((r) => r.id) } }, orderBy: [{ receivedAt: 'asc' }, { id: 'asc' }] })
+        : [];
+      const grouped = groupBy(inboxIds, rows.map(toMessage), (m) => m.inboxId);
+      group.forEach((p, i) => byPage.set(inboxPageKey(p.inboxId, window), grouped[i]));
+    }
+    return keys.map((k) => byPage.get(k) ?? []);
   }
 
   private async store(findInbox: (tx: Tx) => Promise<InboxRow>, mail: IncomingMail): Promise<Message> {
     let completedWaits: string[] = [];
     const row = await this.db.tx(async (tx) => {
       const inbox = await findInbox(tx);
+      await requireRoom(tx, inbox.id, mail.sizeBytes, this.quota);
       const stepInput = { inboxId: inbox.id, from: mail.from, subject: mail.subject, sizeBytes: mail.sizeBytes };
       return this.history.recordStep(tx, { sessionId: inbox.sessionId, action: 'deliver_message', input: stepInput, output: (m) => ({ id: m.id, completedWaits }) }, async () => {
         const receivedAt = this.clock();
@@ -100,7 +131,7 @@ export class MessageService {
             ownerId: inbox.ownerId,
             inboxId: inbox.id,
             fromAddr: mail.from,
-            toAddrs: mail.to.join(','),
+            toAddrs: encodeAddressList(mail.to),
             subject: mail.subject,
             text: mail.text,
             html: mail.html,
@@ -108,6 +139,7 @@ export class MessageService {
             receivedAt,
           },
         });
+        await recordCreated(tx, message.id);
         await this.history.appendEvent(tx, { ownerId: inbox.ownerId, sessionId: inbox.sessionId, type: 'message.received', payload: { messageId: message.id, inboxId: inbox.id }, at: receivedAt });
         completedWaits = await this.waits.completeMatching(tx, inbox.id, message, receivedAt);
         return message;
@@ -122,7 +154,7 @@ export class MessageService {
       const size = Buffer.byteLength(input.raw);
       if (size === 0) throw new BadUserInputError('raw must not be empty', 'raw');
       if (size > this.maxMessageBytes) throw new BadUserInputError(`raw must be at most ${this.maxMessageBytes} bytes`, 'raw');
-      return stripNul(await parseRawMessage(input.raw));
+      return stripNul(await parseWithinLimits(input.raw));
     }
     const from = input.from?.trim();
     if (!from) throw new BadUserInputError('from is required (or send raw)', 'from');
@@ -139,4 +171,20 @@ export class MessageService {
 /** Mail is accepted as it came, made storable: no NULs, no unpaired surrogates (see `storable`). */
 function stripNul(mail: IncomingMail): IncomingMail {
   return { ...mail, from: storable(mail.from), to: mail.to.map(storable), subject: storable(mail.subject), text: mail.text && storable(mail.text), html: mail.html && storable(mail.html) };
+}
+
+/** A DataLoader key for one page of an inbox's messages. */
+export const inboxPageKey = (inboxId: string, page: { limit: number; offset: number }) => `${inboxId} ${page.limit} ${page.offset}`;
+function groupByWindow(pages: { inboxId: string; limit: number; offset: number }[]) {
+  const windows = new Map<string, [{ limit: number; offset: number }, { inboxId: string }[]]>();
+  for (const p of pages) {
+    const key = `${p.limit} ${p.offset}`;
+    const entry = windows.get(key) ?? windows.set(key, [{ limit: p.limit, offset: p.offset }, []]).get(key)!;
+    entry[1].push({ inboxId: p.inboxId });
+  }
+  return windows.values();
+}
+function parseInboxPageKey(key: string): { inboxId: string; limit: number; offset: number } {
+  const [inboxId, limit, offset] = key.split(' ');
+  return { inboxId, limit: Number(limit), offset: Number(offset) };
 }

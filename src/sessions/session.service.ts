@@ -11,6 +11,7 @@ import { toInbox } from '../inboxes/inbox.service';
 import { toWait } from '../waits/wait.service';
 import { bumpSessionCount, countSessions } from './session-counts';
 import { Session, SessionPage, SessionStatus } from './session.type';
+import { recordCreated } from '../protection/idempotency';
 
 /** How much of a session's inboxes or waits to read along with it. */
 export type ChildRead = 'rows' | 'ids' | false;
@@ -53,6 +54,7 @@ export class SessionService {
       const created = await tx.session.create({
         data: { id, ownerId, name, metadata: metadata as object, status: SessionStatus.active, createdAt: now, updatedAt: now },
       });
+      await recordCreated(tx, id);
       await bumpSessionCount(tx, ownerId, SessionStatus.active, 1);
       await this.history.appendEvent(tx, { ownerId, sessionId: id, type: 'session.created', payload: { sessionId: id }, at: now });
       return created;

@@ -2,18 +2,22 @@ import type { SMTPServerDataStream, SMTPServerError, SMTPServerSession } from 's
 import type { InboxService } from '../inboxes/inbox.service';
 import type { Logger } from '../logger';
 import type { MessageService } from '../messages/message.service';
-import { parseRawMessage } from '../messages/parse';
 import { ConnectionLimits } from './connection-limits';
+import { InboxFullError } from '../messages/inbox-quota';
+import { MessageLimitError, parseWithinLimits } from '../messages/parse-limits';
+import { InflightBytes } from './inflight-bytes';
 
 export interface SmtpServerOptions {
   /** 0 = an ephemeral port (the bound one is returned). */
   port: number;
   host: string;
   maxMessageBytes: number;
+  /** Bytes of mail received but not yet stored, across all connections (SMTP_MAX_INFLIGHT_BYTES). */
+  maxInflightBytes?: number;
   messages: MessageService;
   inboxes: InboxService;
   logger: Logger;
-  metrics?: { smtpMessage(result: 'accepted' | 'refused'): void };
+  metrics?: { smtpMessage(result: 'accepted' | 'refused'): void; limitHit?(limit: string): void };
   /** Connections open at once, all peers (SMTP_MAX_CONNECTIONS; default 2,000). */
   maxConnections?: number;
   /** Connections open at once from one peer address (SMTP_MAX_CONNECTIONS_PER_IP; default 20). */
@@ -44,6 +48,8 @@ function smtpError(responseCode: number, message: string): SMTPServerError {
 const NO_SUCH_MAILBOX = () => smtpError(550, '5.1.1 No such mailbox');
 const TOO_BIG = () => smtpError(552, '5.3.4 Message too big');
 const TEMPORARY = () => smtpError(451, '4.3.0 Temporary failure, try again later');
+const BUSY = () => smtpError(451, '4.3.2 Too much mail in flight, try again later');
+const MAILBOX_FULL = () => smtpError(552, '5.2.2 Mailbox full');
 
 /**
  * Inbound SMTP, MX-style: no AUTH, no TLS, any sender; recipients must be inboxes that accept mail
@@ -53,6 +59,7 @@ const TEMPORARY = () => smtpError(451, '4.3.0 Temporary failure, try again later
  */
 export async function startSmtpServer(opts: SmtpServerOptions): Promise<RunningSmtpServer> {
   const { messages, inboxes, logger, maxMessageBytes } = opts;
+  const heldBytes = new InflightBytes(opts.maxInflightBytes ?? 64 * 1024 * 1024);
   const log = logger.child({ component: 'smtp' });
   const inFlight = new Set<Promise<unknown>>();
   const track = <T>(p: Promise<T>): Promise<T> => {
@@ -63,13 +70,21 @@ export async function startSmtpServer(opts: SmtpServerOptions): Promise<RunningS
 
   /** Parses once, delivers to every accepted recipient; the reply text, or an SMTP error. */
   async function deliver(raw: Buffer, session: SMTPServerSession): Promise<string> {
-    const parsed = await parseRawMessage(raw);
+    const parsed = await parseWithinLimits(raw).catch((err: unknown) => {
+      // A message the parser can never read: refused for good, so the sender does not retry it.
+      if (err instanceof MessageLimitError) {
+        opts.metrics?.limitHit?.('mime_limit');
+        throw smtpError(554, `5.6.0 Message refused: ${err.limit}`);
+      }
+      throw err;
+    });
     const recipients = [...new Set(session.envelope.rcptTo.map((r) => r.address.toLowerCase()))];
     const envelopeFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
     // Headers are what a reader sees; a message without them still says who sent it to whom.
     const mail = { ...parsed, from: parsed.from || envelopeFrom, to: parsed.to.length ? parsed.to : recipients };
     let delivered = 0;
     let failed = 0;
+    let full = 0;
     for (const rcpt of recipients) {
       try {
         const message = await messages.deliverToAddress(rcpt, mail);
@@ -81,13 +96,20 @@ export async function startSmtpServer(opts: SmtpServerOptions): Promise<RunningS
           log.info({ rcpt }, 'recipient no longer accepts mail; delivery skipped');
         }
       } catch (err) {
+        if (err instanceof InboxFullError) {
+          // Filled up since RCPT TO: refused for this recipient only.
+          full++;
+          opts.metrics?.limitHit?.('inbox_quota');
+          log.info({ rcpt }, 'inbox full; delivery refused');
+          continue;
+        }
         failed++;
         log.error({ err, rcpt }, 'SMTP delivery failed');
       }
     }
     // A temporary failure makes the sender retry: better a duplicate in one inbox than a lost message in another.
     if (failed) throw TEMPORARY();
-    if (!delivered) throw NO_SUCH_MAILBOX();
+    if (!delivered) throw full ? MAILBOX_FULL() : NO_SUCH_MAILBOX();
     return `2.0.0 Message accepted for ${delivered} mailbox${delivered === 1 ? '' : 'es'}`;
   }
 
@@ -115,21 +137,40 @@ export async function startSmtpServer(opts: SmtpServerOptions): Promise<RunningS
     onConnect(session, callback) {
       callback(limits.onConnect(session));
     },
-    onMailFrom(_address, session, callback) {
-      limits.onMailFrom(session);
-      callback();
-    },
     onClose(session) {
       limits.onClose(session);
     },
 
+    onMailFrom(address, session, callback) {
+      limits.onMailFrom(session);
+      // Refused before DATA while the server holds its cap of mail in flight; SIZE= (RFC 1870) counts when sent.
+      const declared = Number(address.args && (address.args as Record<string, string>).SIZE) || 0;
+      if (heldBytes.hasRoomFor(declared)) return callback();
+      opts.metrics?.limitHit?.('smtp_inflight_bytes');
+      log.info({ inflight: heldBytes.used, declared }, 'SMTP mail refused for now: too much mail in flight');
+      callback(BUSY());
+    },
+
     onRcptTo(address, _session, callback) {
-      track(inboxes.findAccepting(address.address)).then(
+      const accepting = async () => {
+        const inbox = await inboxes.findAccepting(address.address);
+        // Early word for a full inbox; the delivery checks again. Any other failure here is left to DATA.
+        if (inbox) await messages.requireRoom(inbox.id).catch((err: unknown) => {
+          if (err instanceof InboxFullError) throw err;
+          log.warn({ err }, 'SMTP inbox quota check failed; left to delivery');
+        });
+        return inbox;
+      };
+      track(accepting()).then(
         (inbox) => {
           if (!inbox) opts.metrics?.smtpMessage('refused');
           callback(inbox ? null : NO_SUCH_MAILBOX());
         },
         (err) => {
+          if (err instanceof InboxFullError) {
+            opts.metrics?.limitHit?.('inbox_quota');
+            return callback(MAILBOX_FULL());
+          }
           log.error({ err }, 'SMTP recipient lookup failed');
           callback(TEMPORARY());
         },
@@ -140,21 +181,34 @@ export async function startSmtpServer(opts: SmtpServerOptions): Promise<RunningS
       const chunks: Buffer[] = [];
       let bytes = 0;
       let tooBig = false;
+      let overCap = false;
       let answered = false;
+      // Every byte held is reserved in `heldBytes` until the message is stored or dropped.
+      const drop = () => {
+        heldBytes.release(bytes);
+        bytes = 0;
+        chunks.length = 0;
+      };
       const answer = (err: SMTPServerError | null, reply?: string) => {
         if (answered) return;
         answered = true;
+        drop();
         opts.metrics?.smtpMessage(err ? 'refused' : 'accepted');
         callback(err, reply);
       };
       stream.on('data', (chunk: Buffer) => {
-        if (tooBig) return; // keep reading to the end of DATA, but hold nothing more
-        bytes += chunk.length;
-        if (bytes > maxMessageBytes || stream.sizeExceeded) {
+        if (tooBig || overCap) return; // keep reading to the end of DATA, but hold nothing more
+        if (bytes + chunk.length > maxMessageBytes || stream.sizeExceeded) {
           tooBig = true;
-          chunks.length = 0;
+          drop();
           return;
         }
+        if (!heldBytes.tryReserve(chunk.length, bytes)) {
+          overCap = true;
+          drop();
+          return;
+        }
+        bytes += chunk.length;
         chunks.push(chunk);
       });
       stream.once('error', (err) => {
@@ -166,6 +220,11 @@ export async function startSmtpServer(opts: SmtpServerOptions): Promise<RunningS
         if (tooBig || stream.sizeExceeded) {
           log.info({ bytes: stream.byteLength, limit: maxMessageBytes }, 'SMTP message refused: too big');
           return answer(TOO_BIG());
+        }
+        if (overCap) {
+          opts.metrics?.limitHit?.('smtp_inflight_bytes');
+          log.info({ inflight: heldBytes.used, limit: heldBytes.max }, 'SMTP message refused for now: too much mail in flight');
+          return answer(BUSY());
         }
         track(deliver(Buffer.concat(chunks, bytes), session)).then(
           (reply) => answer(null, reply),

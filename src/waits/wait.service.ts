@@ -13,6 +13,7 @@ import type { HeldLimit } from '../protection/held-limit';
 import { type HeldWaits, waitTopic } from './held-waits';
 import { cancelPendingWaits, extractFor, type MatchableMessage, passesFilters, type StoredFilters, type WaitRow } from './wait.rules';
 import { type CreateWaitInput, type Wait, type WaitResult, WaitStatus, type WaitType } from './wait.type';
+import { recordCreated } from '../protection/idempotency';
 
 export const WAIT_TIMEOUT_DEFAULT = 120;
 export const WAIT_TIMEOUT_MAX = 600;
@@ -93,6 +94,7 @@ export class WaitService {
             deadline: new Date(now.getTime() + timeoutSeconds * 1000),
           },
         });
+        await recordCreated(tx, created.id);
         await this.history.appendEvent(tx, { ownerId, sessionId, type: 'wait.created', payload: { waitId: created.id, inboxId: inbox.id, type: input.type }, at: now });
         return created;
       });

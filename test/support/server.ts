@@ -28,7 +28,9 @@ export interface TestServer {
 /** A real server on 127.0.0.1 over a fresh, real database (SQLite file or PostgreSQL schema). */
 export async function startServer(opts: { env?: Record<string, string>; deps?: AppDeps; smtp?: boolean } = {}): Promise<TestServer> {
   const database = await createTestDatabase();
-  const config = loadConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'silent', PORT: '0', BOOTSTRAP_API_KEY: 'sgk_bootstrap_for_tests_only', ...opts.env });
+  // Tests send many keyless and wrong-key requests from one address: the failed-authentication limit is off
+  // unless a test turns it on (test/hardening/auth-failures.test.ts).
+  const config = loadConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'silent', PORT: '0', BOOTSTRAP_API_KEY: 'sgk_bootstrap_for_tests_only', AUTH_FAILURES_PER_MINUTE: '0', ...opts.env });
   const app = await createApp(config, opts.deps);
   const apiKey = await app.services.apiKeys.create('alice');
   const otherKey = await app.services.apiKeys.create('bob');

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "IdempotencyRecord" ADD COLUMN "leaseUntil" DATETIME;
+ALTER TABLE "IdempotencyRecord" ADD COLUMN "resourceId" TEXT;
