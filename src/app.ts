@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { Server } from 'node:http';
 import express, { type Express } from 'express';
 import { createAdmit } from './auth/admit';
 import { type Clock, systemClock } from './common/clock';
@@ -11,6 +12,7 @@ import { type Context, createContext } from './graphql/context';
 import { graphqlEndpoint } from './graphql/endpoint';
 import { type ErrorLogger, markRequest } from './graphql/errors';
 import { getSchema } from './graphql/schema';
+import { attachGraphqlWebSockets, type GraphqlWebSockets } from './graphql/websocket';
 import { httpErrorHandler, sendError } from './http/errors';
 import { ideRouter } from './http/ide';
 import { jsonBody } from './http/json-body';
@@ -45,6 +47,8 @@ export interface App {
    * An explicit `{ port: 0 }` means an ephemeral port (tests). close() stops it.
    */
   startSmtp(override?: { port: number; host?: string }): Promise<number | null>;
+  /** Serves GraphQL subscriptions (graphql-ws) on the listening server's /graphql. close() closes them. */
+  attachWebSockets(server: Server): void;
   /** Shutdown, first step: in-flight long-polls answer now (with the wait as it stands). Idempotent. */
   beginShutdown(): void;
   /** Closes SMTP (letting deliveries finish), background work, GraphQL and the database. */
@@ -73,7 +77,10 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   const admit = createAdmit(services.apiKeys, rateLimiter);
   const idempotency = new IdempotencyStore(db, clock);
   const schema = getSchema();
-  const apollo = createApollo(schema, { introspection: config.introspection, logError });
+  let webSockets: GraphqlWebSockets | null = null;
+  // Apollo's drain step for subscriptions (its documented pattern): sockets close when Apollo stops.
+  const drainWebSockets = { async serverWillStart() { return { drainServer: async () => void (await webSockets?.close()) }; } };
+  const apollo = createApollo(schema, { introspection: config.introspection, logError, plugins: [drainWebSockets] });
   await apollo.start();
 
   const app = express();
@@ -151,6 +158,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     await rateLimiter.prune();
     await idempotency.prune();
   };
+  services.live.onError = (err) => logger.warn({ err }, 'event feed read failed; retrying on the next wake-up');
+  services.live.start();
   const stopSettler = startDeadlineSettler({ waits: services.waits, inboxes: services.inboxes, clock, logger, housekeeping }, config.settleIntervalMs);
 
   let smtp: RunningSmtpServer | null = null;
@@ -179,6 +188,10 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     metrics,
     rateLimiter,
     startSmtp,
+    attachWebSockets: (server) => {
+      if (webSockets) throw new Error('WebSockets are already attached');
+      webSockets = attachGraphqlWebSockets(server, { path: '/graphql', schema, services, logError, shutdown: shutdown.signal });
+    },
     beginShutdown: () => shutdown.abort(),
     close: async () => {
       shutdown.abort();
@@ -187,6 +200,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       await stopSettler();
       await rateLimiter.close().catch(() => {});
       await notifyBridge?.close();
+      services.live.stop();
       await apollo.stop();
       await db.close();
     },

@@ -25,6 +25,10 @@ const envSchema = z.object({
   MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(10 * 1024 * 1024),
   SETTLE_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(500),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+  MAX_STREAMS_PER_KEY: z.coerce.number().int().min(1).max(100_000).default(100),
+  STREAM_BUFFER_EVENTS: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+  STREAM_HEARTBEAT_MS: z.coerce.number().int().min(1000).max(300_000).default(15_000),
+  EVENT_FEED_CATCH_UP_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 
@@ -49,6 +53,14 @@ export type Config = {
   rateLimitPerMinute: number;
   /** How often deadlines (wait timeouts, inbox expiry) are settled without a request. */
   settleIntervalMs: number;
+  /** Open event streams (subscriptions, SSE) per API key. */
+  maxStreamsPerKey: number;
+  /** Events held for a stream whose client does not keep up, before it is disconnected. */
+  streamBufferEvents: number;
+  /** SSE heartbeat comment interval. */
+  streamHeartbeatMs: number;
+  /** The event feed's periodic catch-up (one query per instance while streams are open). */
+  eventFeedCatchUpMs: number;
 };
 
 export class ConfigError extends Error {}
@@ -79,6 +91,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxMessageBytes: e.MAX_MESSAGE_BYTES,
     settleIntervalMs: e.SETTLE_INTERVAL_MS,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    maxStreamsPerKey: e.MAX_STREAMS_PER_KEY,
+    streamBufferEvents: e.STREAM_BUFFER_EVENTS,
+    streamHeartbeatMs: e.STREAM_HEARTBEAT_MS,
+    eventFeedCatchUpMs: e.EVENT_FEED_CATCH_UP_MS,
   };
 }
 

@@ -4,6 +4,7 @@ import { Notifier } from './common/notifier';
 import type { Config } from './config';
 import type { Database } from './db/client';
 import { HistoryService } from './history/history.service';
+import { LiveEvents } from './history/live-events';
 import { InboxService } from './inboxes/inbox.service';
 import { MessageService } from './messages/message.service';
 import { SessionService } from './sessions/session.service';
@@ -18,21 +19,32 @@ export interface Services {
   waits: WaitService;
   messages: MessageService;
   notifier: Notifier;
+  /** Open event streams and the feed they share. */
+  live: LiveEvents;
 }
 
 export function createServices(db: Database, config: Config, clock: Clock, telemetry: WaitTelemetry = { waitEnded: () => {} }): Services {
   const notifier = new Notifier();
-  const history = new HistoryService(db, clock);
+  const history = new HistoryService(db, clock, notifier);
   const sessions = new SessionService(db, history, clock);
   const inboxes = new InboxService(db, history, sessions, notifier, telemetry, clock, config.inboxDomain);
   const waits = new WaitService(db, history, sessions, inboxes, notifier, clock, telemetry);
+  const apiKeys = new ApiKeyService(db, clock, config.authCacheTtlMs);
+  const live = new LiveEvents(history, apiKeys, notifier, {
+    maxStreamsPerKey: config.maxStreamsPerKey,
+    bufferLimit: config.streamBufferEvents,
+    catchUpMs: config.eventFeedCatchUpMs,
+    // Half the auth cache TTL: a revoked key's streams close within the time its requests are refused.
+    keyCheckMs: Math.max(100, Math.floor(config.authCacheTtlMs / 2)),
+  });
   return {
-    apiKeys: new ApiKeyService(db, clock, config.authCacheTtlMs),
+    apiKeys,
     history,
     sessions,
     inboxes,
     waits,
     messages: new MessageService(db, history, inboxes, waits, clock, config.maxMessageBytes),
     notifier,
+    live,
   };
 }

@@ -28,6 +28,12 @@ export class Notifier {
     this.remote = publish;
   }
 
+  /** Calls `listener` on every notification of `topic` (local or remote) until the returned function is called. */
+  on(topic: string, listener: () => void): () => void {
+    this.emitter.on(topic, listener);
+    return () => void this.emitter.off(topic, listener);
+  }
+
   /** Resolves on the first notification of any of `topics`, after `ms`, or when `signal` aborts. */
   waitFor(topics: string[], ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve) => {

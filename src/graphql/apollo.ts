@@ -16,7 +16,7 @@ import { type ErrorLogger, markRequest, maskError } from './errors';
  */
 export const GRAPHQL_LIMITS = { maxDepth: 10, maxAliases: 15, maxDirectives: 20, maxTokens: 2000, maxCost: 5000 };
 
-export function createApollo(schema: GraphQLSchema, opts: { introspection: boolean; logError: ErrorLogger }): ApolloServer<Context> {
+export function createApollo(schema: GraphQLSchema, opts: { introspection: boolean; logError: ErrorLogger; plugins?: ApolloServerPlugin<Context>[] }): ApolloServer<Context> {
   const armor = new ApolloArmor({
     maxDepth: { n: GRAPHQL_LIMITS.maxDepth, ignoreIntrospection: true },
     // No alias is free: armor's default allow-list exempts `__typename`, which lets 100 aliases of it through.
@@ -48,6 +48,7 @@ export function createApollo(schema: GraphQLSchema, opts: { introspection: boole
       // Federation traces are for subgraphs; ours is not one, and the default plugin is called on every request.
       ApolloServerPluginInlineTraceDisabled(),
       markErrorsWithRequestId,
+      ...(opts.plugins ?? []),
     ],
   });
 }

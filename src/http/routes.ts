@@ -71,9 +71,18 @@ export const sessionRoutes: RestRoute[] = [
     method: 'GET',
     path: '/sessions/:id/timeline',
     action: 'retrieve timeline',
-    operation: 'query SessionTimeline($id: ID!) { session(id: $id) { timeline { timestamp type payload } } }',
-    variables: ({ params }) => ({ id: params.id }),
-    body: (data) => ({ events: data.session.timeline }),
+    // One operation for both shapes: with ?limit= or ?after= it reads one page of the timeline.
+    operation: `query SessionTimeline($id: ID!, $paged: Boolean!, $limit: Int, $after: String) {
+      session(id: $id) {
+        timeline @skip(if: $paged) { timestamp type payload }
+        events(first: $limit, after: $after) @include(if: $paged) { edges { node { timestamp type payload cursor } } pageInfo { endCursor hasNextPage } }
+      }
+    }`,
+    variables: ({ params, query }) => ({ id: params.id, paged: query.limit !== undefined || query.after !== undefined, limit: query.limit, after: query.after }),
+    body: (data) =>
+      data.session.events
+        ? { events: data.session.events.edges.map((e: { node: unknown }) => e.node), next: data.session.events.pageInfo.hasNextPage ? data.session.events.pageInfo.endCursor : null }
+        : { events: data.session.timeline },
   },
   {
     method: 'POST',
