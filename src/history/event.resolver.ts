@@ -9,10 +9,18 @@ import type { EventStream } from './event-stream';
 
 type Subscribe<A> = SubscribeResolverData<unknown, A, Context>;
 
+const NOT_HERE = 'Subscriptions are served over WebSocket (graphql-ws) at /graphql, or as SSE at /api/v1/sessions/{id}/events';
+
 /** Subscriptions run only where a stream can live: graphql-ws and the SSE route set `context.stream`. */
 function transportOf(context: Context) {
-  if (!context.stream) throw new BadUserInputError('Subscriptions are served over WebSocket (graphql-ws) at /graphql, or as SSE at /api/v1/sessions/{id}/events');
+  if (!context.stream) throw new BadUserInputError(NOT_HERE);
   return context.stream;
+}
+
+/** The event a stream produced; none when the operation was run as a plain query (POST /graphql). */
+function produced(event: TimelineEvent | undefined): TimelineEvent {
+  if (!event) throw new BadUserInputError(NOT_HERE);
+  return event;
 }
 
 async function sessionStream({ args, context }: Subscribe<{ sessionId: string; after?: string | null }>): Promise<EventStream> {
@@ -42,7 +50,7 @@ export class EventResolver {
     @Arg('sessionId', () => ID) _sessionId: string,
     @Arg('after', () => String, { nullable: true, description: 'A cursor: resume right after that event.' }) _after?: string | null,
   ): TimelineEvent {
-    return event;
+    return produced(event);
   }
 
   @Subscription(() => TimelineEvent, {
@@ -54,7 +62,7 @@ export class EventResolver {
     @Arg('after', () => String, { nullable: true }) _after?: string | null,
     @Arg('types', () => [String], { nullable: true, description: 'Only these event types, e.g. ["session.completed","session.failed"].' }) _types?: string[] | null,
   ): TimelineEvent {
-    return event;
+    return produced(event);
   }
 }
 
