@@ -79,6 +79,6 @@ describe('paged timeline', () => {
     }
     expectError(await s.request('GET', `/api/v1/sessions/${session.id}/timeline?limit=5`, { key: s.otherKey }), 404, SESSION_NOT_FOUND);
     const gql = await s.gql('query($id: ID!) { session(id: $id) { events { edges { cursor } } } }', { id: session.id }, s.otherKey);
-    expect(gql.body.errors[0].extensions.code).toBe('NOT_FOUND');
+    expect(gql.body.errors?.[0].extensions.code).toBe('NOT_FOUND');
   });
 });
