@@ -102,6 +102,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       rawBodyLimit: config.maxMessageBytes,
       admit,
       idempotency,
+      streamHeartbeatMs: config.streamHeartbeatMs,
     }),
   );
   const graphql = graphqlEndpoint(apollo, async ({ req, res }): Promise<Context> => {

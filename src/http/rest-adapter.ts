@@ -6,6 +6,7 @@ import {
   type OperationDefinitionNode,
   type VariableDefinitionNode,
   execute as executeOperation,
+  subscribe as subscribeOperation,
   getNamedType,
   parse,
   typeFromAST,
@@ -22,6 +23,7 @@ import { describeVariableErrors } from './input-errors';
 import { jsonBody, refuseFarOversized } from './json-body';
 import { requestSignal } from './request-signal';
 import { type RouteMatch, RouteTable } from './route-table';
+import { SseConnection, type SseMessage } from './sse';
 
 /** What a REST route is: which operation it runs, how its variables are built, how the result is shaped. */
 export interface RestRoute {
@@ -42,6 +44,11 @@ export interface RestRoute {
   rawBodyTypes?: string[];
   /** A creating POST: an `Idempotency-Key` header makes retries safe. */
   idempotent?: boolean;
+  /**
+   * A subscription served as Server-Sent Events: `body` turns each result's `data` into one message.
+   * Errors before the stream starts (auth, NOT_FOUND, limits) are ordinary JSON answers.
+   */
+  stream?: true;
 }
 
 export interface RestRequest {
@@ -50,6 +57,8 @@ export interface RestRequest {
   body: Record<string, unknown>;
   /** The body as text, when it came in one of the route's rawBodyTypes. */
   rawBody?: string;
+  /** Request headers (lower-case names), for the few routes that read one (SSE's Last-Event-ID). */
+  headers?: Record<string, string | string[] | undefined>;
 }
 
 /** The contract's titles per error code. */
@@ -75,6 +84,8 @@ interface RestOptions {
   /** Authentication and rate limiting, shared with /graphql. */
   admit: Admit;
   idempotency: IdempotencyStore;
+  /** SSE heartbeat comment interval for stream routes. */
+  streamHeartbeatMs?: number;
 }
 
 interface PreparedRoute extends RestRoute {
@@ -158,7 +169,12 @@ async function handle(opts: RestOptions, route: PreparedRoute, req: Request, res
     const principal = await opts.admit(req, res);
     const input = readInput(route, req);
     if ('status' in input) reply = input;
-    else {
+    else if (route.stream) {
+      const sse = new SseConnection(res, { heartbeatMs: opts.streamHeartbeatMs ?? 15_000, shutdown: opts.shutdown });
+      const started = await subscribe(opts, route, input, createContext(requestId, principal, opts.services, () => requestSignal(res, opts.shutdown), sse));
+      if ('status' in started) reply = started;
+      else return void (await sse.run(started, route.body as (data: any) => SseMessage));
+    } else {
       const run = () => execute(opts, route, input, createContext(requestId, principal, opts.services, () => requestSignal(res, opts.shutdown)));
       const key = req.headers['idempotency-key'];
       reply = route.idempotent && key !== undefined ? await idempotently(opts.idempotency, route, principal.ownerId, key, input, run) : await run();
@@ -180,7 +196,7 @@ function readInput(route: PreparedRoute, req: Request): RestRequest | Reply {
     return invalid(`Content-Type must be ${accepted}`);
   }
   if (route.readsBody && (typeof body !== 'object' || body === null || Array.isArray(body))) return invalid('Request body must be a JSON object');
-  return { params: req.params as Record<string, string>, query: req.query as Record<string, unknown>, body, rawBody: raw };
+  return { params: req.params as Record<string, string>, query: req.query as Record<string, unknown>, body, rawBody: raw, headers: req.headers };
 }
 
 async function execute(opts: RestOptions, route: PreparedRoute, input: RestRequest, contextValue: Context): Promise<Reply> {
@@ -189,6 +205,14 @@ async function execute(opts: RestOptions, route: PreparedRoute, input: RestReque
   if (result.errors?.length) return graphQLErrorReply(opts, route, result, variables, contextValue.requestId);
   const body = route.body(result.data);
   return { status: route.status ?? (body === undefined ? 204 : 200), body };
+}
+
+/** Starts a stream route's subscription: its results, or the error reply that answers instead of a stream. */
+async function subscribe(opts: RestOptions, route: PreparedRoute, input: RestRequest, contextValue: Context): Promise<AsyncIterableIterator<ExecutionResult> | Reply> {
+  const variables = fromText(route, route.variables(input));
+  const result = await subscribeOperation({ schema: opts.schema, document: route.document, variableValues: variables, contextValue });
+  if (Symbol.asyncIterator in result) return result;
+  return graphQLErrorReply(opts, route, result, variables, contextValue.requestId);
 }
 
 /** Runs `run` at most once per Idempotency-Key (see IdempotencyStore); retries get the first answer. */

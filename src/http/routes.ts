@@ -85,6 +85,19 @@ export const sessionRoutes: RestRoute[] = [
         : { events: data.session.timeline },
   },
   {
+    method: 'GET',
+    path: '/sessions/:id/events',
+    action: 'stream events',
+    stream: true,
+    operation: 'subscription SessionEvents($id: ID!, $after: String) { sessionEvents(sessionId: $id, after: $after) { cursor timestamp type payload } }',
+    // An explicit ?after= wins over the Last-Event-ID an EventSource sends when it reconnects.
+    variables: ({ params, query, headers }) => ({ id: params.id, after: query.after ?? headers?.['last-event-id'] }),
+    body: (data) => {
+      const e = data.sessionEvents;
+      return { id: e.cursor, event: e.type, data: { timestamp: e.timestamp, type: e.type, payload: e.payload } };
+    },
+  },
+  {
     method: 'POST',
     path: '/sessions/:id/replay',
     action: 'replay session',
