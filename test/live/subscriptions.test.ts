@@ -155,3 +155,23 @@ describe('GraphQL subscriptions over graphql-ws', () => {
     expect(reply.body.errors?.[0]?.message ?? reply.text).toMatch(/WebSocket|subscription/i);
   });
 });
+
+describe('a lost notification', () => {
+  it('is recovered by the feed’s periodic catch-up (one read per instance)', async () => {
+    const own = await startServer({ env: { EVENT_FEED_CATCH_UP_MS: '200' } });
+    const ws = wsClient(own, own.apiKey);
+    try {
+      const session = await createSession(own);
+      const sub = subscribe(ws.client, SESSION_EVENTS, { sessionId: session.id });
+      await sub.until(1);
+      const { ownerId } = await own.app.db.prisma.session.findUniqueOrThrow({ where: { id: session.id } });
+      // Written straight to the table: no notification is ever sent for it.
+      await own.app.db.tx((tx) => tx.event.create({ data: { id: 'evt_unannounced', ownerId, sessionId: session.id, type: 'test.silent', payload: {}, createdAt: new Date() } }));
+      await sub.until(2);
+      expect(sub.events[1].id).toBe('evt_unannounced');
+    } finally {
+      await ws.dispose();
+      await own.close();
+    }
+  });
+});
