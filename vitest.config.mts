@@ -27,7 +27,7 @@ export default defineConfig(async () => {
         env: { SG_TEST_ENGINE: 'postgresql' },
         globalSetup: ['test/support/global-setup.ts'],
         // What does not touch the database runs once, in the sqlite project.
-        exclude: ['**/node_modules/**', 'test/extract/**', 'test/config/**', 'test/http/ide.test.ts', 'test/graphql/schema.test.ts', 'test/db/migrations.test.ts', 'test/db/sqlite-connections.test.ts', 'test/db/statement-cache.test.ts', 'test/bench/**'],
+        exclude: ['**/node_modules/**', 'test/extract/**', 'test/config/**', 'test/http/ide.test.ts', 'test/live/ide-subscription.test.ts', 'test/graphql/schema.test.ts', 'test/db/migrations.test.ts', 'test/db/sqlite-connections.test.ts', 'test/db/statement-cache.test.ts', 'test/bench/**'],
       },
     });
   } else if (isCi()) {
