@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { type GraphQLError, type GraphQLSchema, parse } from 'graphql';
+import { type DocumentNode, GraphQLError, type GraphQLSchema, Kind, parse, validate } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Principal } from '../auth/api-keys.service';
+import { bearerToken } from '../auth/authenticate';
 import type { StreamEnd, StreamTransport } from '../history/live-events';
 import type { Services } from '../services';
 import { GRAPHQL_LIMITS } from './apollo';
@@ -16,6 +17,19 @@ export const WS_CLOSE = { unauthorized: 4401, revoked: 4401, slowConsumer: 4413,
 const CLOSE_CODE: Record<StreamEnd, number> = { revoked: WS_CLOSE.revoked, slow_consumer: WS_CLOSE.slowConsumer };
 /** A subscribe message is a query and its variables: it needs nothing like ws's 100 MiB default. */
 const MAX_MESSAGE_BYTES = 64 * 1024;
+
+const CLOSE_GRACE_MS = 2_000;
+
+/**
+ * Only subscriptions run over the socket. Queries and mutations go to POST /graphql, where the request
+ * limits (depth, aliases, cost: apollo.ts) apply; a subscription's payload is one flat TimelineEvent.
+ */
+function onlySubscriptions(schema: GraphQLSchema, document: DocumentNode): readonly GraphQLError[] {
+  const errors = validate(schema, document);
+  if (errors.length) return errors;
+  const other = document.definitions.some((d) => d.kind === Kind.OPERATION_DEFINITION && d.operation !== 'subscription');
+  return other ? [new GraphQLError('Only subscriptions are served over WebSocket; send queries and mutations as POST /graphql')] : [];
+}
 
 interface SocketState {
   principal?: Principal;
@@ -58,11 +72,12 @@ export function attachGraphqlWebSockets(
     {
       schema: opts.schema,
       parse: (source) => parse(source, { maxTokens: GRAPHQL_LIMITS.maxTokens }),
+      validate: onlySubscriptions,
       onConnect: async (ctx) => {
         const socket = ctx.extra.socket;
         const header = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
-        const match = typeof header === 'string' ? /^Bearer[ ]+(\S+)\s*$/i.exec(header) : null;
-        const principal = match ? await opts.services.apiKeys.authenticate(match[1]) : null;
+        const token = bearerToken({ authorization: typeof header === 'string' ? header : undefined });
+        const principal = token ? await opts.services.apiKeys.authenticate(token) : null;
         if (!principal) {
           socket.close(WS_CLOSE.unauthorized, 'Unauthorized: invalid or missing API key');
           return false;
@@ -91,7 +106,11 @@ export function attachGraphqlWebSockets(
   );
 
   const goingAway = () => {
-    for (const client of wss.clients) client.close(WS_CLOSE.shuttingDown, 'Server shutting down; reconnect and resume from your last cursor');
+    for (const client of wss.clients) {
+      client.close(WS_CLOSE.shuttingDown, 'Server shutting down; reconnect and resume from your last cursor');
+      // A client that does not answer the close handshake must not hold the shutdown up.
+      setTimeout(() => client.terminate(), CLOSE_GRACE_MS).unref();
+    }
   };
   opts.shutdown.addEventListener('abort', goingAway, { once: true });
 

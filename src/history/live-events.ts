@@ -1,5 +1,4 @@
-import type { Principal } from '../auth/api-keys.service';
-import type { ApiKeyService } from '../auth/api-keys.service';
+import type { ApiKeyService, Principal } from '../auth/api-keys.service';
 import { RateLimitedError } from '../graphql/errors';
 import type { Notifier } from '../common/notifier';
 import { decodeCursor } from './cursor';

@@ -108,6 +108,17 @@ describe('GraphQL subscriptions over graphql-ws', () => {
     }
   });
 
+  it('serves only subscriptions over the socket: a query is refused there (its limits apply over POST)', async () => {
+    const ws = wsClient(s, s.apiKey);
+    try {
+      const query = subscribe(ws.client, '{ sessions { data { id } } }', {});
+      await query.ended;
+      expect(query.errors[0]?.[0]?.message ?? query.errors[0]?.message).toMatch(/Only subscriptions/);
+    } finally {
+      await ws.dispose();
+    }
+  });
+
   it('a missing or wrong key closes the socket with 4401', async () => {
     for (const key of [null, 'sgk_not_a_real_key_0000000000000000000000000000']) {
       const ws = wsClient(s, key);
