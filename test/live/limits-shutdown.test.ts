@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSession } from '../sessions/helpers';
 import { createTestDatabase, type TestDatabase } from '../support/database';
@@ -54,6 +55,48 @@ describe('stream limits', () => {
     await rest.until(total.length - got.ids.length);
     rest.abort();
     expect([...got.ids, ...rest.events.filter((e) => e.id).map((e) => e.id)]).toEqual(total);
+  });
+});
+
+describe('stream limits over graphql-ws', () => {
+  it('a subscriber that stops reading is closed with 4413 and loses nothing when it resumes', async () => {
+    const session = await createSession(s);
+    const { ownerId } = await s.app.db.prisma.session.findUniqueOrThrow({ where: { id: session.id } });
+    const keyId = (await s.app.services.apiKeys.authenticate(s.apiKey))!.keyId;
+    // The protocol by hand, so the socket can stop reading.
+    const ws = new WebSocket(`${s.url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
+    const received: string[] = [];
+    let closed: { code: number; reason: string } | undefined;
+    let acked = false;
+    ws.on('message', (m) => {
+      const msg = JSON.parse(String(m));
+      if (msg.type === 'connection_ack') acked = true;
+      if (msg.type === 'next') received.push(msg.payload.data.sessionEvents.cursor);
+    });
+    ws.on('close', (code, reason) => (closed = { code, reason: String(reason) }));
+    await new Promise((r) => ws.once('open', r));
+    ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${s.apiKey}` } }));
+    while (!acked) await sleep(20);
+    ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'subscription($id: ID!) { sessionEvents(sessionId: $id) { cursor payload } }', variables: { id: session.id } } }));
+    while (received.length < 1) await sleep(20);
+    (ws as any)._socket.pause(); // stops reading
+    for (let i = 0; i < 300 && s.app.services.live.openFor(keyId) > 0; i++) {
+      await s.app.db.tx((tx) => s.app.services.history.appendEvent(tx, { ownerId, sessionId: session.id, type: 'test.big', payload: { i, pad: PAD } }));
+    }
+    expect(s.app.services.live.openFor(keyId)).toBe(0);
+    (ws as any)._socket.resume();
+    while (!closed) await sleep(20);
+    expect(closed.code).toBe(4413);
+    expect(closed.reason).toMatch(/Slow consumer/);
+    const again = wsClient(s, s.apiKey);
+    try {
+      const total = (await s.request('GET', `/api/v1/sessions/${session.id}/timeline?limit=500`)).body.events.map((e: any) => e.cursor);
+      const rest = subscribe(again.client, SESSION_EVENTS, { sessionId: session.id, after: received.at(-1) });
+      await rest.until(total.length - received.length);
+      expect([...received, ...rest.events.map((e) => e.cursor)]).toEqual(total);
+    } finally {
+      await again.dispose();
+    }
   });
 });
 
