@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { Server } from 'node:http';
 import express, { type Express } from 'express';
 import { createAdmit } from './auth/admit';
 import type { Principal } from './auth/api-keys.service';
@@ -12,6 +13,7 @@ import { type Context, createContext } from './graphql/context';
 import { graphqlEndpoint } from './graphql/endpoint';
 import { type ErrorLogger, markRequest } from './graphql/errors';
 import { getSchema } from './graphql/schema';
+import { attachGraphqlWebSockets, type GraphqlWebSockets } from './graphql/websocket';
 import { httpErrorHandler, sendError } from './http/errors';
 import { consoleRouter } from './http/console';
 import { admitFirst, sendGraphQLError } from './http/admit-first';
@@ -54,6 +56,8 @@ export interface App {
   startSmtp(override?: { port: number; host?: string }): Promise<number | null>;
   /** Aborted by beginShutdown(); held requests watch it (tests check that a released one stops watching). */
   shutdownSignal: AbortSignal;
+  /** Serves GraphQL subscriptions (graphql-ws) on the listening server's /graphql. close() closes them. */
+  attachWebSockets(server: Server): void;
   /** Shutdown, first step: in-flight long-polls answer now (with the wait as it stands). Idempotent. */
   beginShutdown(): void;
   /** Closes SMTP (letting deliveries finish), background work, GraphQL and the database. */
@@ -82,6 +86,9 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   const admit = createAdmit(services.apiKeys, rateLimiter, new AuthFailureLimiter(config.authFailuresPerMinute, () => clock().getTime()), (limit) => metrics.limitHit(limit));
   const idempotency = new IdempotencyStore(db, clock, config.idempotencyLeaseMs);
   const schema = getSchema();
+  let webSockets: GraphqlWebSockets | null = null;
+  // Apollo's drain step for subscriptions (its documented pattern): sockets close when Apollo stops.
+  const drainWebSockets = { async serverWillStart() { return { drainServer: async () => void (await webSockets?.close()) }; } };
   const apollo = createApollo(schema, {
     introspection: config.introspection,
     logError,
@@ -91,6 +98,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       maxResponseBytes: config.graphqlMaxResponseBytes,
       onLimit: (limit) => metrics.limitHit(limit),
     },
+    plugins: [drainWebSockets],
   });
   await apollo.start();
 
@@ -116,6 +124,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       admit,
       bodyTimeoutMs: config.httpBodyTimeoutMs,
       idempotency,
+      streamHeartbeatMs: config.streamHeartbeatMs,
     }),
   );
   // MCP tools run the REST routes' operations: a third adapter over the same resolvers.
@@ -194,6 +203,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     await rateLimiter.prune();
     await idempotency.prune();
   };
+  services.live.onError = (err) => logger.warn({ err }, 'event feed read failed; retrying on the next wake-up');
+  services.live.start();
   const stopSettler = startDeadlineSettler({ waits: services.waits, inboxes: services.inboxes, clock, logger, housekeeping }, config.settleIntervalMs);
 
   let smtp: RunningSmtpServer | null = null;
@@ -227,6 +238,10 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     rateLimiter,
     startSmtp,
     shutdownSignal: shutdown.signal,
+    attachWebSockets: (server) => {
+      if (webSockets) throw new Error('WebSockets are already attached');
+      webSockets = attachGraphqlWebSockets(server, { path: '/graphql', schema, services, logError, shutdown: shutdown.signal });
+    },
     beginShutdown: () => shutdown.abort(),
     close: async () => {
       shutdown.abort();
@@ -236,6 +251,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       await stopSettler();
       await rateLimiter.close().catch(() => {});
       await notifyBridge?.close();
+      services.live.stop();
       await apollo.stop();
       await db.close();
     },

@@ -39,6 +39,10 @@ const envSchema = z.object({
   AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(0).default(30),
   HTTP_BODY_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
   IDEMPOTENCY_LEASE_MS: z.coerce.number().int().min(1_000).max(10 * 60_000).default(30_000),
+  MAX_STREAMS_PER_KEY: z.coerce.number().int().min(1).max(100_000).default(100),
+  STREAM_BUFFER_EVENTS: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+  STREAM_HEARTBEAT_MS: z.coerce.number().int().min(1000).max(300_000).default(15_000),
+  EVENT_FEED_CATCH_UP_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 
@@ -90,6 +94,14 @@ export type Config = {
   authFailuresPerMinute: number;
   /** How long an authenticated request may take to send its body; 0 = no limit of our own. */
   httpBodyTimeoutMs: number;
+  /** Open event streams (subscriptions, SSE) per API key. */
+  maxStreamsPerKey: number;
+  /** Events held for a stream whose client does not keep up, before it is disconnected. */
+  streamBufferEvents: number;
+  /** SSE heartbeat comment interval. */
+  streamHeartbeatMs: number;
+  /** The event feed's periodic catch-up (one query per instance while streams are open). */
+  eventFeedCatchUpMs: number;
 };
 
 export class ConfigError extends Error {}
@@ -134,6 +146,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
     trustProxy: e.TRUST_PROXY === undefined ? undefined : e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' ? false : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
     httpBodyTimeoutMs: e.HTTP_BODY_TIMEOUT_MS,
+    maxStreamsPerKey: e.MAX_STREAMS_PER_KEY,
+    streamBufferEvents: e.STREAM_BUFFER_EVENTS,
+    streamHeartbeatMs: e.STREAM_HEARTBEAT_MS,
+    eventFeedCatchUpMs: e.EVENT_FEED_CATCH_UP_MS,
   };
 }
 

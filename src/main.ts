@@ -12,6 +12,7 @@ async function main(): Promise<void> {
   const gateway = await createApp(config);
   const { logger } = gateway;
   const server = createServer(gateway.app);
+  gateway.attachWebSockets(server);
   server.keepAliveTimeout = 5_000;
   let stopping = false;
   // Once stopping, every response says "Connection: close". A keep-alive client that sends its next

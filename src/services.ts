@@ -4,6 +4,7 @@ import { Notifier } from './common/notifier';
 import type { Config } from './config';
 import type { Database } from './db/client';
 import { HistoryService } from './history/history.service';
+import { LiveEvents } from './history/live-events';
 import { InboxService } from './inboxes/inbox.service';
 import { MessageService } from './messages/message.service';
 import { HeldLimit } from './protection/held-limit';
@@ -24,18 +25,28 @@ export interface Services {
   heldWaits: HeldWaits;
   /** MAX_HELD_PER_KEY: long-polls (and streams) one key may hold open at once on this instance. */
   heldLimit: HeldLimit;
+  /** Open event streams and the feed they share. */
+  live: LiveEvents;
 }
 
 export function createServices(db: Database, config: Config, clock: Clock, telemetry: WaitTelemetry = { waitEnded: () => {} }): Services {
   const notifier = new Notifier();
-  const history = new HistoryService(db, clock);
+  const history = new HistoryService(db, clock, notifier);
   const sessions = new SessionService(db, history, clock);
   const inboxes = new InboxService(db, history, sessions, notifier, telemetry, clock, config.inboxDomain);
   const heldWaits = new HeldWaits(notifier);
   const heldLimit = new HeldLimit(config.maxHeldPerKey);
   const waits = new WaitService(db, history, sessions, inboxes, notifier, clock, telemetry, heldWaits, heldLimit);
+  const apiKeys = new ApiKeyService(db, clock, config.authCacheTtlMs);
+  const live = new LiveEvents(history, apiKeys, notifier, {
+    maxStreamsPerKey: config.maxStreamsPerKey,
+    bufferLimit: config.streamBufferEvents,
+    catchUpMs: config.eventFeedCatchUpMs,
+    // Half the auth cache TTL: a revoked key's streams close within the time its requests are refused.
+    keyCheckMs: Math.max(100, Math.floor(config.authCacheTtlMs / 2)),
+  });
   return {
-    apiKeys: new ApiKeyService(db, clock, config.authCacheTtlMs),
+    apiKeys,
     history,
     sessions,
     inboxes,
@@ -44,5 +55,6 @@ export function createServices(db: Database, config: Config, clock: Clock, telem
     notifier,
     heldWaits,
     heldLimit,
+    live,
   };
 }

@@ -94,6 +94,12 @@ export class ApiKeyService {
     return 1;
   }
 
+  /** Which of `keyIds` are not revoked, read from the database (no cache): open streams re-check their keys. */
+  async activeKeyIds(keyIds: readonly string[]): Promise<Set<string>> {
+    const rows = await this.db.prisma.apiKey.findMany({ where: { id: { in: [...keyIds] }, revokedAt: null }, select: { id: true } });
+    return new Set(rows.map((r) => r.id));
+  }
+
   async countActive(): Promise<number> {
     return this.db.prisma.apiKey.count({ where: { revokedAt: null } });
   }

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { dirname } from 'node:path';
 import type { Prisma, PrismaClient as SqliteClient } from '../generated/sqlite/client';
+import { withCommitHooks } from './commit-hooks';
 import { onConnect, splitReadsFromTransactions } from './sqlite-connections';
 import { withStatementCache } from './statement-cache';
 import { StatementCounter } from './statement-counter';
@@ -43,7 +44,7 @@ export async function createDatabase(opts: DatabaseOptions): Promise<Database> {
     provider,
     prisma,
     statements,
-    tx: (fn) => prisma.$transaction(fn, { maxWait: 10_000, timeout: 20_000 }),
+    tx: (fn) => withCommitHooks((body) => prisma.$transaction(body, { maxWait: 10_000, timeout: 20_000 }), fn),
     ping: async () => {
       // On SQLite `SELECT 1` reads no table, so it succeeds even when the database cannot be read;
       // the schema table makes it a real read of the file.

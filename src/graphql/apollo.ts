@@ -19,7 +19,7 @@ export const GRAPHQL_LIMITS = { maxDepth: 10, maxAliases: 15, maxDirectives: 20,
 
 export function createApollo(
   schema: GraphQLSchema,
-  opts: { introspection: boolean; logError: ErrorLogger; bounds?: Omit<ResponseBoundsOptions, 'schema'> },
+  opts: { introspection: boolean; logError: ErrorLogger; bounds?: Omit<ResponseBoundsOptions, 'schema'>; plugins?: ApolloServerPlugin<Context>[] },
 ): ApolloServer<Context> {
   const armor = new ApolloArmor({
     maxDepth: { n: GRAPHQL_LIMITS.maxDepth, ignoreIntrospection: true },
@@ -53,6 +53,7 @@ export function createApollo(
       ApolloServerPluginInlineTraceDisabled(),
       markErrorsWithRequestId,
       ...(opts.bounds ? [responseBounds({ schema, ...opts.bounds })] : []),
+      ...(opts.plugins ?? []),
     ],
   });
 }

@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { Principal } from '../auth/api-keys.service';
 import type { TimelineEvent } from '../history/event.type';
+import type { StreamTransport } from '../history/live-events';
 import type { Inbox } from '../inboxes/inbox.type';
 import type { Message } from '../messages/message.type';
 import type { Wait } from '../waits/wait.type';
@@ -25,6 +26,8 @@ export interface Context {
   loaders: Loaders;
   /** Aborted when the client goes away or the server shuts down: long-polls return early. */
   readonly signal?: AbortSignal;
+  /** Set for subscriptions: the connection (graphql-ws socket, SSE response) their streams run on. */
+  readonly stream?: StreamTransport;
 }
 
 /** Each loader is made when a resolver first asks for it: most requests need one or two, or none. */
@@ -79,6 +82,7 @@ class RequestContext implements Context {
     readonly principal: Principal,
     readonly services: Services,
     private readonly makeSignal?: () => AbortSignal,
+    readonly stream?: StreamTransport,
   ) {
     this.loaders = new LazyLoaders(services);
   }
@@ -88,6 +92,6 @@ class RequestContext implements Context {
   }
 }
 
-export function createContext(requestId: string, principal: Principal, services: Services, signal?: () => AbortSignal): Context {
-  return new RequestContext(requestId, principal, services, signal);
+export function createContext(requestId: string, principal: Principal, services: Services, signal?: () => AbortSignal, stream?: StreamTransport): Context {
+  return new RequestContext(requestId, principal, services, signal, stream);
 }

@@ -1,14 +1,28 @@
 import 'reflect-metadata';
 import { type GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { buildSchemaSync } from 'type-graphql';
+import { EventResolver, SessionEventsResolver } from '../history/event.resolver';
 import { InboxResolver } from '../inboxes/inbox.resolver';
 import { MessageResolver } from '../messages/message.resolver';
 import { SessionResolver } from '../sessions/session.resolver';
 import { WaitResolver } from '../waits/wait.resolver';
 
-export const RESOLVERS = [SessionResolver, InboxResolver, MessageResolver, WaitResolver] as const;
+export const RESOLVERS = [SessionResolver, InboxResolver, MessageResolver, WaitResolver, EventResolver, SessionEventsResolver] as const;
 
 let schema: GraphQLSchema | undefined;
+
+/**
+ * TypeGraphQL insists on a PubSub once there are subscriptions. Ours have `subscribe` functions over
+ * the event feed (history/event.resolver.ts); topics are not used, and this says so if one ever is.
+ */
+const NO_TOPICS = {
+  publish: () => {
+    throw new Error('subscriptions read the event feed; there are no pub/sub topics');
+  },
+  subscribe: () => {
+    throw new Error('subscriptions read the event feed; there are no pub/sub topics');
+  },
+};
 
 /**
  * The schema is the same for every app in a process, so it is built once.
@@ -18,7 +32,7 @@ let schema: GraphQLSchema | undefined;
  * middlewares we do not have, a cost paid per field of every object of every response.
  */
 export function getSchema(): GraphQLSchema {
-  schema ??= buildSchemaSync({ resolvers: [...RESOLVERS], validate: false });
+  schema ??= buildSchemaSync({ resolvers: [...RESOLVERS], validate: false, pubSub: NO_TOPICS });
   return schema;
 }
 

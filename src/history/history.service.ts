@@ -1,34 +1,89 @@
 import type { Clock } from '../common/clock';
+import type { Notifier } from '../common/notifier';
+import { afterCommit, beforeCommit } from '../db/commit-hooks';
 import type { Database, Tx } from '../db/client';
 import { newId } from '../db/ids';
-import type { TimelineEvent } from './event.type';
+import { intInRange } from '../common/validate';
+import { decodeCursor, encodeCursor } from './cursor';
+import type { TimelineEvent, TimelineEventConnection } from './event.type';
 import type { ReplayStep } from './replay.type';
 
 export type JsonObject = Record<string, unknown>;
+
+/** The Notifier topic that says "events were committed; read after your cursor". */
+export const EVENTS_TOPIC = 'events';
+export const MAX_EVENTS_PAGE = 500;
+
+/**
+ * Serializes event-writing transactions on PostgreSQL, from their event inserts to their commit (an
+ * arbitrary constant of ours; transaction-scoped, so a rollback or commit releases it).
+ */
+const EVENT_ORDER_LOCK = 0x53475f45; // "SG_E"
+
+type EventRow = { seq: number; id: string; ownerId: string; sessionId: string | null; type: string; payload: unknown; createdAt: Date };
+type NewEvent = Omit<EventRow, 'seq'> & { payload: object };
+
+export function toTimelineEvent(r: EventRow): TimelineEvent {
+  return { id: r.id, cursor: encodeCursor(r.seq), sessionId: r.sessionId!, timestamp: r.createdAt, type: r.type, payload: r.payload as JsonObject, seq: r.seq, ownerId: r.ownerId };
+}
+
+/** Which events a reader wants: one session's, or (sessions') events of an owner, optionally by type. */
+export type EventFilter = { sessionId: string } | { ownerId: string; types?: readonly string[] | null };
 
 /**
  * The timeline (append-only events) and the replay log (recorded actions). Writers call these with the
  * transaction of the change they describe, so a change and its history commit or roll back together.
  */
 export class HistoryService {
+  /** PostgreSQL: the events of each open transaction, inserted just before it commits (see appendEvent). */
+  private readonly pending = new WeakMap<Tx, NewEvent[]>();
+
   constructor(
     private readonly db: Database,
     private readonly clock: Clock,
+    private readonly notifier?: Notifier,
   ) {}
 
+  /**
+   * Records an event in the transaction of the change it describes, and wakes the event feed once that
+   * transaction has committed.
+   *
+   * The feed's promise: a reader that has seen event N will never later find an event numbered below N.
+   * That needs `seq` to be assigned in commit order. SQLite gives it for free: every transaction runs
+   * on the one writer connection (sqlite-connections.ts), one after the other. PostgreSQL does not:
+   * a sequence hands out numbers at insert time, and a transaction that took 41 may commit after one
+   * that took 42 — a tailing reader that saw 42 would skip 41 forever. So on PostgreSQL the event rows
+   * wait in memory until the transaction's very end, where an advisory transaction lock is taken and
+   * they are inserted: from that point to commit, event-writing transactions run one at a time, so
+   * numbers are taken in commit order. The lock is the transaction's last one (no row lock is taken
+   * after it: no deadlock), and it is held only for the inserts and the COMMIT round trip. Reading up to
+   * a "safe" sequence instead would need every transaction's id recorded and every reader to wait for
+   * the oldest one still open; a counter row would be held from the first event to commit.
+   */
   async appendEvent(
     tx: Tx,
     e: { ownerId: string; sessionId: string | null; type: string; payload: JsonObject; at?: Date },
   ): Promise<void> {
-    await tx.event.create({
-      data: {
-        id: newId('event'),
-        ownerId: e.ownerId,
-        sessionId: e.sessionId,
-        type: e.type,
-        payload: e.payload as object,
-        createdAt: e.at ?? this.clock(),
-      },
+    const data: NewEvent = {
+      id: newId('event'),
+      ownerId: e.ownerId,
+      sessionId: e.sessionId,
+      type: e.type,
+      payload: e.payload as object,
+      createdAt: e.at ?? this.clock(),
+    };
+    if (this.notifier) afterCommit(tx, EVENTS_TOPIC, () => this.notifier!.notify(EVENTS_TOPIC));
+    if (this.db.provider === 'sqlite') {
+      await tx.event.create({ data });
+      return;
+    }
+    const queued = this.pending.get(tx);
+    if (queued) return void queued.push(data);
+    const rows = [data];
+    this.pending.set(tx, rows);
+    beforeCommit(tx, 'history.events', async () => {
+      await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${EVENT_ORDER_LOCK})`);
+      for (const row of rows) await tx.event.create({ data: row });
     });
   }
 
@@ -63,7 +118,47 @@ export class HistoryService {
 
   async timeline(sessionId: string): Promise<TimelineEvent[]> {
     const rows = await this.db.prisma.event.findMany({ where: { sessionId }, orderBy: { seq: 'asc' } });
-    return rows.map((r) => ({ id: r.id, timestamp: r.createdAt, type: r.type, payload: r.payload as JsonObject }));
+    return rows.map(toTimelineEvent);
+  }
+
+  /** One page of a session's timeline after `after` (a cursor): one indexed range read, however long the timeline. */
+  async page(sessionId: string, args: { first: number; after?: string | null }): Promise<TimelineEventConnection> {
+    const first = intInRange('first', args.first, 1, MAX_EVENTS_PAGE);
+    const afterSeq = decodeCursor(args.after);
+    const rows = await this.db.prisma.event.findMany({ where: { sessionId, seq: { gt: afterSeq } }, orderBy: { seq: 'asc' }, take: first + 1 });
+    const events = rows.slice(0, first).map(toTimelineEvent);
+    return {
+      edges: events.map((node) => ({ cursor: node.cursor, node })),
+      pageInfo: { endCursor: events.at(-1)?.cursor ?? null, hasNextPage: rows.length > first },
+    };
+  }
+
+  /** Up to `limit` events after `afterSeq` that `filter` wants, in feed order (a stream catching up). */
+  async eventsAfter(filter: EventFilter, afterSeq: number, limit: number): Promise<TimelineEvent[]> {
+    const where =
+      'sessionId' in filter
+        ? { sessionId: filter.sessionId, seq: { gt: afterSeq } }
+        : { ownerId: filter.ownerId, sessionId: { not: null }, seq: { gt: afterSeq }, ...(filter.types ? { type: { in: [...filter.types] } } : {}) };
+    const rows = await this.db.prisma.event.findMany({ where, orderBy: { seq: 'asc' }, take: limit });
+    return rows.map(toTimelineEvent);
+  }
+
+  /** Every session event after `afterSeq`, up to `limit`: the instance's one feed read. */
+  async feedAfter(afterSeq: number, limit: number): Promise<TimelineEvent[]> {
+    const rows = await this.db.prisma.event.findMany({ where: { seq: { gt: afterSeq }, sessionId: { not: null } }, orderBy: { seq: 'asc' }, take: limit });
+    return rows.map(toTimelineEvent);
+  }
+
+  /** The cursor of the newest event (null when there is none): "from now". */
+  async lastCursor(): Promise<string | null> {
+    const seq = await this.lastSeq();
+    return seq === 0 ? null : encodeCursor(seq);
+  }
+
+  /** The newest event's number (0 when there is none): where a feed starting now begins. */
+  async lastSeq(): Promise<number> {
+    const row = await this.db.prisma.event.findFirst({ orderBy: { seq: 'desc' }, select: { seq: true } });
+    return row?.seq ?? 0;
   }
 
   /** Timelines of many sessions in one query (DataLoader batch). */
@@ -74,7 +169,7 @@ export class HistoryService {
     });
     const bySession = new Map<string, TimelineEvent[]>(sessionIds.map((id) => [id, []]));
     for (const r of rows) {
-      bySession.get(r.sessionId!)?.push({ id: r.id, timestamp: r.createdAt, type: r.type, payload: r.payload as JsonObject });
+      bySession.get(r.sessionId!)?.push(toTimelineEvent(r));
     }
     return sessionIds.map((id) => bySession.get(id)!);
   }

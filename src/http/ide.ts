@@ -36,6 +36,7 @@ const VENDOR_FILES: Readonly<Record<string, string>> = {
   'react-dom.production.min.js': packageFile('react-dom', 'umd/react-dom.production.min.js'),
   'graphiql.min.js': packageFile('graphiql', 'graphiql.min.js'),
   'graphiql.min.css': packageFile('graphiql', 'graphiql.min.css'),
+  'graphql-ws.min.js': packageFile('graphql-ws', 'umd/graphql-ws.min.js'),
 };
 
 /** Our own bootstrap script: external file so CSP `script-src 'self'` allows it. */
@@ -56,9 +57,32 @@ const BOOTSTRAP_JS = `'use strict';
     '}',
     '',
   ].join('\\n');
+  var http = GraphiQL.createFetcher({ url: endpoint });
+  var wsUrl = location.origin.replace(/^http/, 'ws') + endpoint;
+  // Subscriptions go over graphql-ws on the same path, with the Authorization header typed in the
+  // Headers tab sent in connection_init (a WebSocket carries no headers of ours).
+  function fetcher(params, opts) {
+    var doc = opts && opts.documentAST;
+    var op = doc && doc.definitions.filter(function (d) {
+      return d.kind === 'OperationDefinition' && (!params.operationName || (d.name && d.name.value === params.operationName));
+    })[0];
+    if (!op || op.operation !== 'subscription') return http(params, opts);
+    var headers = (opts && opts.headers) || {};
+    var client = graphqlWs.createClient({ url: wsUrl, lazy: true, retryAttempts: 0, connectionParams: { authorization: headers.Authorization || headers.authorization } });
+    return {
+      subscribe: function (sink) {
+        var stop = client.subscribe(params, {
+          next: function (v) { sink.next(v); },
+          error: function (e) { sink.error(e instanceof Error ? e : new Error('Subscription closed (code ' + (e && e.code) + ': ' + (e && e.reason) + ')')); client.dispose(); },
+          complete: function () { sink.complete(); client.dispose(); },
+        });
+        return { unsubscribe: function () { stop(); client.dispose(); } };
+      },
+    };
+  }
   ReactDOM.createRoot(container).render(
     React.createElement(GraphiQL, {
-      fetcher: GraphiQL.createFetcher({ url: endpoint }),
+      fetcher: fetcher,
       defaultQuery: defaultQuery,
       defaultHeaders: defaultHeaders,
       isHeadersEditorEnabled: true,
@@ -104,6 +128,7 @@ export function idePage(opts: IdeOptions): string {
   <script src="${a}/react.production.min.js"></script>
   <script src="${a}/react-dom.production.min.js"></script>
   <script src="${a}/graphiql.min.js"></script>
+  <script src="${a}/graphql-ws.min.js"></script>
   <script src="${a}/ide.js"></script>
 </body>
 </html>

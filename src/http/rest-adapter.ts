@@ -6,6 +6,7 @@ import {
   type OperationDefinitionNode,
   type VariableDefinitionNode,
   execute as executeOperation,
+  subscribe as subscribeOperation,
   getNamedType,
   parse,
   typeFromAST,
@@ -24,6 +25,7 @@ import { describeVariableErrors } from './input-errors';
 import { jsonBody, refuseFarOversized } from './json-body';
 import { requestSignal } from './request-signal';
 import { type RouteMatch, RouteTable } from './route-table';
+import { SseConnection, type SseMessage } from './sse';
 
 /** What a REST route is: which operation it runs, how its variables are built, how the result is shaped. */
 export interface RestRoute {
@@ -49,6 +51,11 @@ export interface RestRoute {
    * answers with it when the first attempt created the resource and then died before it answered.
    */
   readBack?: { operation: string; body: (data: any) => unknown };
+  /**
+   * A subscription served as Server-Sent Events: `body` turns each result's `data` into one message.
+   * Errors before the stream starts (auth, NOT_FOUND, limits) are ordinary JSON answers.
+   */
+  stream?: true;
 }
 
 export interface RestRequest {
@@ -57,6 +64,8 @@ export interface RestRequest {
   body: Record<string, unknown>;
   /** The body as text, when it came in one of the route's rawBodyTypes. */
   rawBody?: string;
+  /** Request headers (lower-case names), for the few routes that read one (SSE's Last-Event-ID). */
+  headers?: Record<string, string | string[] | undefined>;
 }
 
 /** The contract's titles per error code. */
@@ -87,6 +96,8 @@ interface RestOptions {
   /** How long an admitted request may take to send its body (0: no limit of ours). */
   bodyTimeoutMs?: number;
   idempotency: IdempotencyStore;
+  /** SSE heartbeat comment interval for stream routes. */
+  streamHeartbeatMs?: number;
 }
 
 export interface PreparedRoute extends RestRoute {
@@ -184,7 +195,12 @@ async function handle(opts: RestOptions, route: PreparedRoute, principal: Princi
   try {
     const input = readInput(route, req);
     if ('status' in input) reply = input;
-    else {
+    else if (route.stream) {
+      const sse = new SseConnection(res, { heartbeatMs: opts.streamHeartbeatMs ?? 15_000, shutdown: opts.shutdown });
+      const started = await subscribe(opts, route, input, createContext(requestId, principal, opts.services, () => requestSignal(res, opts.shutdown), sse));
+      if ('status' in started) reply = started;
+      else return void (await sse.run(started, route.body as (data: any) => SseMessage));
+    } else {
       const context = () => createContext(requestId, principal, opts.services, () => requestSignal(res, opts.shutdown));
       const run = () => execute(opts, route, input, context());
       const readBack = (id: string) => executeReadBack(opts, route, id, context());
@@ -213,7 +229,7 @@ function readInput(route: PreparedRoute, req: Request): RestRequest | Reply {
     return invalid(`Content-Type must be ${accepted}`);
   }
   if (route.readsBody && (typeof body !== 'object' || body === null || Array.isArray(body))) return invalid('Request body must be a JSON object');
-  return { params: req.params as Record<string, string>, query: req.query as Record<string, unknown>, body, rawBody: raw };
+  return { params: req.params as Record<string, string>, query: req.query as Record<string, unknown>, body, rawBody: raw, headers: req.headers };
 }
 
 /** Runs a route's operation: the one path from any transport (REST, MCP) into the resolvers. */
@@ -231,6 +247,14 @@ async function executeReadBack(opts: RestOptions, route: PreparedRoute, id: stri
   const result = (await executeOperation({ schema: opts.schema, document: route.readBackDocument!, variableValues: variables, contextValue })) as ExecutionResult;
   if (result.errors?.length) return graphQLErrorReply(opts, route, result, variables, contextValue.requestId);
   return { status: route.status ?? 200, body: route.readBack!.body(result.data) };
+}
+
+/** Starts a stream route's subscription: its results, or the error reply that answers instead of a stream. */
+async function subscribe(opts: RestOptions, route: PreparedRoute, input: RestRequest, contextValue: Context): Promise<AsyncIterableIterator<ExecutionResult> | Reply> {
+  const variables = fromText(route, route.variables(input));
+  const result = await subscribeOperation({ schema: opts.schema, document: route.document, variableValues: variables, contextValue });
+  if (Symbol.asyncIterator in result) return result;
+  return graphQLErrorReply(opts, route, result, variables, contextValue.requestId);
 }
 
 /** Runs `run` at most once per Idempotency-Key (see IdempotencyStore); retries get the first answer. */

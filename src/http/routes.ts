@@ -72,9 +72,31 @@ export const sessionRoutes: RestRoute[] = [
     method: 'GET',
     path: '/sessions/:id/timeline',
     action: 'retrieve timeline',
-    operation: 'query SessionTimeline($id: ID!) { session(id: $id) { timeline { timestamp type payload } } }',
-    variables: ({ params }) => ({ id: params.id }),
-    body: (data) => ({ events: data.session.timeline }),
+    // One operation for both shapes: with ?limit= or ?after= it reads one page of the timeline.
+    operation: `query SessionTimeline($id: ID!, $paged: Boolean!, $limit: Int, $after: String) {
+      session(id: $id) {
+        timeline @skip(if: $paged) { timestamp type payload }
+        events(first: $limit, after: $after) @include(if: $paged) { edges { node { timestamp type payload cursor } } pageInfo { endCursor hasNextPage } }
+      }
+    }`,
+    variables: ({ params, query }) => ({ id: params.id, paged: query.limit !== undefined || query.after !== undefined, limit: query.limit, after: query.after }),
+    body: (data) =>
+      data.session.events
+        ? { events: data.session.events.edges.map((e: { node: unknown }) => e.node), next: data.session.events.pageInfo.hasNextPage ? data.session.events.pageInfo.endCursor : null }
+        : { events: data.session.timeline },
+  },
+  {
+    method: 'GET',
+    path: '/sessions/:id/events',
+    action: 'stream events',
+    stream: true,
+    operation: 'subscription SessionEvents($id: ID!, $after: String) { sessionEvents(sessionId: $id, after: $after) { cursor timestamp type payload } }',
+    // An explicit ?after= wins over the Last-Event-ID an EventSource sends when it reconnects.
+    variables: ({ params, query, headers }) => ({ id: params.id, after: query.after ?? headers?.['last-event-id'] }),
+    body: (data) => {
+      const e = data.sessionEvents;
+      return { id: e.cursor, event: e.type, data: { timestamp: e.timestamp, type: e.type, payload: e.payload } };
+    },
   },
   {
     method: 'POST',

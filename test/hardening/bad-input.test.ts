@@ -75,7 +75,7 @@ afterAll(() => s?.close());
 // What each route reads, from its GraphQL operation: body fields (input objects, and non-ID scalars of
 // POSTs), query parameters (non-ID variables of GETs); ID variables come from the path.
 
-type Kind = 'String' | 'ID' | 'Int' | 'JSONObject' | 'Enum' | 'StringList' | 'Object';
+type Kind = 'String' | 'ID' | 'Int' | 'JSONObject' | 'Enum' | 'StringList' | 'Object' | 'Boolean';
 interface Field {
   name: string;
   kind: Kind;
@@ -94,6 +94,14 @@ function fieldOf(name: string, type: GraphQLInputType): Field {
   return { name, kind: named.name as Kind, required };
 }
 
+/** The query parameters a route's variables() reads. */
+function queryRead(route: RestRoute): Set<string> {
+  const seen = new Set<string>();
+  const spy = new Proxy({}, { get: (_t, k) => (typeof k === 'string' && seen.add(k), undefined), has: () => false });
+  route.variables({ params: { id: 'x' }, query: spy as any, body: {} });
+  return seen;
+}
+
 function shapeOf(route: RestRoute): { body: Field[]; query: Field[] } {
   const op = parse(route.operation).definitions[0] as OperationDefinitionNode;
   const body: Field[] = [];
@@ -105,8 +113,10 @@ function shapeOf(route: RestRoute): { body: Field[]; query: Field[] } {
     if (def.defaultValue) field.required = false;
     if (field.kind === 'ID') continue; // from the path
     if (field.kind === 'Object') body.push(...field.fields!);
-    else if (route.method === 'GET') query.push(field);
-    else body.push(field);
+    else if (route.method === 'GET') {
+      // Variables the route computes (e.g. the timeline's $paged) are not query parameters.
+      if (queryRead(route).has(field.name)) query.push(field);
+    } else body.push(field);
   }
   return { body, query };
 }
@@ -161,6 +171,7 @@ const WRONG_TYPES: Record<Kind, unknown[]> = {
   Enum: ['bogus', '', 'OTP', 'otp\u0000', 1, true, {}, []],
   StringList: [[1], [null], [['x']], [{}], {}, 1, true],
   Object: ['str', 1, true, []],
+  Boolean: ['true', 1, 0, 'yes', {}, []],
 };
 /** Ids that cannot be the route's: other prefixes, bad formats, traversal, NUL, huge. */
 const BAD_IDS = (f: Fixture, kind: keyof Fixture | null): [string, string][] => [
@@ -294,7 +305,7 @@ function queryCases(route: RestRoute, fields: Field[]): Case[] {
     q('no value', 'any', field.name);
     if (field.kind === 'Int') {
       for (const v of ['abc', '1.5', '1e3', '0x10', '99999999999999999999', '-2147483649', '2147483648', 'Infinity', 'NaN', '%201', 'true']) q(v, 'refuse', `${field.name}=${v}`);
-      const range: Record<string, string[]> = { limit: ['0', '-1', '101'], offset: ['-1'], waitSeconds: ['-1', '61', '%2B61'] };
+      const range: Record<string, string[]> = { limit: route.path.endsWith('/timeline') ? ['0', '-1', '501'] : ['0', '-1', '101'], offset: ['-1'], waitSeconds: ['-1', '61', '%2B61'] };
       for (const v of range[field.name] ?? []) q(`out of range ${v}`, 'refuse', `${field.name}=${v}`);
     }
     if (field.kind === 'Enum') for (const v of ['bogus', 'ACTIVE', 'deleted%00', 'active,failed']) q(v, 'refuse', `${field.name}=${v}`);

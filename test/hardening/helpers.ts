@@ -89,6 +89,11 @@ export function send(
     };
     const fail = (why: string) => done({ status: 0, headers: new Headers(), text: why, body: undefined });
     const req = request({ hostname, port, method, path, headers, agent: false }, (res) => {
+      // An event stream (SSE) that started is an answer: it would run until the session ends.
+      if (res.headers['content-type']?.startsWith('text/event-stream')) {
+        req.destroy();
+        return done({ status: res.statusCode ?? 0, headers: new Headers(res.headers as Record<string, string>), text: '', body: undefined });
+      }
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('error', (e) => fail(`response error: ${e.message}`));

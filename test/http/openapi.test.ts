@@ -347,8 +347,10 @@ describe('docs/openapi.yaml describes the live server', () => {
     const op = doc.paths[docPathname][method.toLowerCase()];
     const success = Object.keys(op.responses).find((c) => c.startsWith('2'))!;
     expect(reply.status, `${method} ${path}: ${reply.text}`).toBe(Number(success));
-    const media = deref(op.responses[success]).content?.['application/json'];
+    const content = deref(op.responses[success]).content;
+    const media = content?.['application/json'];
     if (media) expect(shapeProblems(reply.body, media.schema), `${method} ${docPathname}`).toEqual([]);
+    else if (content?.['text/event-stream']) expect(reply.headers.get('content-type'), `${method} ${docPathname}`).toMatch(/^text\/event-stream/);
     else expect(reply.text, `${method} ${docPathname}`).toBe('');
     expectRateLimitHeaders(reply.headers, `${method} ${docPathname}`);
     exercised.add(key(method, docPathname));
@@ -381,6 +383,10 @@ describe('docs/openapi.yaml describes the live server', () => {
     await call('POST', '/api/v1/sessions/{id}/replay', `/api/v1/sessions/${session.id}/replay`);
     await call('DELETE', '/api/v1/inboxes/{id}', `/api/v1/inboxes/${inbox.id}`);
     await call('POST', '/api/v1/sessions/{id}/complete', `/api/v1/sessions/${session.id}/complete`);
+    const page = await call('GET', '/api/v1/sessions/{id}/timeline', `/api/v1/sessions/${session.id}/timeline?limit=2`);
+    await call('GET', '/api/v1/sessions/{id}/timeline', `/api/v1/sessions/${session.id}/timeline?after=${page.next}`);
+    // The session has ended: its event stream sends everything and ends after session.completed.
+    await call('GET', '/api/v1/sessions/{id}/events', `/api/v1/sessions/${session.id}/events`);
     const second = await call('POST', '/api/v1/sessions', '/api/v1/sessions', { body: { name: 'to-fail' } });
     await call('POST', '/api/v1/sessions/{id}/fail', `/api/v1/sessions/${second.id}/fail`, { body: { reason: 'because' } });
 

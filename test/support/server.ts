@@ -35,6 +35,7 @@ export async function startServer(opts: { env?: Record<string, string>; deps?: A
   const apiKey = await app.services.apiKeys.create('alice');
   const otherKey = await app.services.apiKeys.create('bob');
   const server: Server = createServer(app.app);
+  app.attachWebSockets(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const smtpPort = opts.smtp ? await app.startSmtp({ port: 0, host: '127.0.0.1' }) : null;

@@ -1,0 +1,244 @@
+/**
+ * `npm run bench:live` — live sessions (issue 17): open subscriptions, commit → subscriber latency, RSS
+ * per open stream, and the paged timeline's cost at 10 vs 10,000 events. Builds nothing itself: run
+ * `npm run build` first (the npm script does). Writes bench/results/live-<engine>.{json,md}.
+ *
+ *   npm run bench:live -- [--subscriptions 1000] [--sessions 100] [--rounds 200] [--pages 300]
+ *                         [--engine sqlite|postgresql] (postgresql needs BENCH_DATABASE_URL)
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { type Client, createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { dist } from './dist';
+import { expectStatus, pool } from './http';
+import { memoryOf, onCleanup, RATE_LIMIT_UNREACHABLE, ROOT, runCleanups, startServer } from './processes';
+
+const SUBSCRIPTIONS_PER_SOCKET = 10;
+const { values } = parseArgs({
+  options: {
+    subscriptions: { type: 'string', default: '1000' },
+    sessions: { type: 'string', default: '100' },
+    rounds: { type: 'string', default: '200' },
+    pages: { type: 'string', default: '300' },
+    engine: { type: 'string', default: 'sqlite' },
+  },
+});
+const SUBS = Number(values.subscriptions);
+const SESSIONS = Number(values.sessions);
+const ROUNDS = Number(values.rounds);
+const PAGES = Number(values.pages);
+const engine = values.engine === 'postgresql' ? 'postgresql' : 'sqlite';
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+};
+const r2 = (x: number) => Math.round(x * 100) / 100;
+
+async function database(): Promise<string> {
+  if (engine === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'sg-bench-live-'));
+    onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+    return `file:${join(dir, 'live.db')}`;
+  }
+  const base = process.env.BENCH_DATABASE_URL;
+  if (!base) throw new Error('--engine postgresql needs BENCH_DATABASE_URL');
+  const schema = `bench_live_${randomBytes(4).toString('hex')}`;
+  const url = new URL(base);
+  url.searchParams.set('schema', schema);
+  const pg = await import('pg');
+  onCleanup(async () => {
+    const c = new pg.default.Client({ connectionString: base });
+    await c.connect();
+    await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await c.end();
+  });
+  return url.toString();
+}
+
+async function main() {
+  const key = `sgk_bench_live_${randomBytes(12).toString('hex')}`;
+  const url = await database();
+  const gw = await startServer(
+    'gateway',
+    process.execPath,
+    [join(ROOT, 'dist', 'main.js')],
+    {
+      DATABASE_URL: url,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      SMTP_PORT: '0',
+      LOG_LEVEL: 'warn',
+      BOOTSTRAP_API_KEY: key,
+      RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT_UNREACHABLE),
+      MAX_STREAMS_PER_KEY: String(SUBS + 10),
+      NODE_ENV: 'production',
+    },
+    /REST:\s+http:\/\/[^\s:]+:(\d+)\//,
+  );
+  const base = gw.url;
+  const sessions: string[] = new Array(SESSIONS);
+  await pool(SESSIONS, 8, async (i) => {
+    sessions[i] = (await expectStatus(201, base, key, 'POST', '/api/v1/sessions', { name: `live-${i}` })).id;
+  });
+
+  // --- open subscriptions: SUBS over SESSIONS sessions, SUBSCRIPTIONS_PER_SOCKET per socket ----------
+  await new Promise((r) => setTimeout(r, 500));
+  const rssBefore = memoryOf(gw.pid)!.rssMB;
+  const clients: Client[] = [];
+  const arrivals = new Map<string, number[]>(); // event id -> arrival times
+  const ready: Promise<void>[] = [];
+  for (let i = 0; i < SUBS; i++) {
+    if (i % SUBSCRIPTIONS_PER_SOCKET === 0) {
+      clients.push(createClient({ url: `${base.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${key}` }, retryAttempts: 0, lazy: false }));
+    }
+    const client = clients.at(-1)!;
+    const sessionId = sessions[i % SESSIONS];
+    ready.push(
+      new Promise<void>((resolve) => {
+        let first = true;
+        client.subscribe(
+          { query: 'subscription($id: ID!) { sessionEvents(sessionId: $id) { id } }', variables: { id: sessionId } },
+          {
+            next: (r: any) => {
+              const id = r.data.sessionEvents.id;
+              const now = performance.now();
+              (arrivals.get(id) ?? arrivals.set(id, []).get(id)!).push(now);
+              if (first) ((first = false), resolve());
+            },
+            error: (e) => console.error('subscription error', e),
+            complete: () => {},
+          },
+        );
+      }),
+    );
+  }
+  await Promise.all(ready); // every subscription has its session.created: all are live
+  await new Promise((r) => setTimeout(r, 1000));
+  const rssAfter = memoryOf(gw.pid)!.rssMB;
+  const perStreamKB = ((rssAfter - rssBefore) * 1024) / SUBS;
+
+  // --- commit → every subscriber --------------------------------------------------------------------
+  const perSession = SUBS / SESSIONS;
+  const latencies: number[] = [];
+  const fromSend: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const sessionId = sessions[round % SESSIONS];
+    const sent = performance.now();
+    const inbox = await expectStatus(201, base, key, 'POST', '/api/v1/inboxes', { sessionId });
+    const answered = performance.now();
+    // The event's id is not in the answer: find it as the newest event of the session.
+    const page = await expectStatus(200, base, key, 'GET', `/api/v1/sessions/${sessionId}/timeline?limit=500`);
+    const event = page.events.find((e: any) => e.payload.inboxId === inbox.id);
+    const eventId = await findEventId(base, key, sessionId, event.cursor);
+    while ((arrivals.get(eventId)?.length ?? 0) < perSession) await new Promise((r) => setTimeout(r, 1));
+    const last = Math.max(...arrivals.get(eventId)!);
+    // The commit happened between sending the write and its 201: from the 201 (may undercount; a
+    // subscriber can hold the event before the writer hears 201) and from the send (overcounts).
+    latencies.push(Math.max(0, last - answered));
+    fromSend.push(last - sent);
+  }
+
+  // --- paged timeline cost at 10 vs 10,000 events ---------------------------------------------------
+  const { createDatabase } = dist.client();
+  const { newId } = dist.ids();
+  const db = await createDatabase({ url });
+  const small = sessions[0];
+  const big = (await expectStatus(201, base, key, 'POST', '/api/v1/sessions', { name: 'live-big' })).id;
+  const owner = (await db.prisma.session.findUniqueOrThrow({ where: { id: big } })).ownerId;
+  const rows = Array.from({ length: 9_999 }, (_, i) => ({ id: newId('event'), ownerId: owner, sessionId: big, type: 'bench.tick', payload: { i }, createdAt: new Date() }));
+  // The small session gets to 10 events (it has session.created and the rounds' inbox.created).
+  const smallOwner = (await db.prisma.session.findUniqueOrThrow({ where: { id: small } })).ownerId;
+  const smallHas = await db.prisma.event.count({ where: { sessionId: small } });
+  const smallRows = Array.from({ length: Math.max(0, 10 - smallHas) }, (_, i) => ({ id: newId('event'), ownerId: smallOwner, sessionId: small, type: 'bench.tick', payload: { i }, createdAt: new Date() }));
+  await db.tx(async (tx) => {
+    for (let i = 0; i < rows.length; i += 1000) await tx.event.createMany({ data: rows.slice(i, i + 1000) });
+    await tx.event.createMany({ data: smallRows });
+  });
+  const smallCount = await db.prisma.event.count({ where: { sessionId: small } });
+  await db.close();
+  const pageCost = async (sessionId: string) => {
+    // A page from the middle of the timeline (cursor of its middle event), 50 events.
+    const all = await collectCursors(base, key, sessionId);
+    const cursor = all[Math.floor(all.length / 2)];
+    const times: number[] = [];
+    for (let i = 0; i < PAGES; i++) {
+      const t = performance.now();
+      await expectStatus(200, base, key, 'GET', `/api/v1/sessions/${sessionId}/timeline?limit=50&after=${cursor}`);
+      times.push(performance.now() - t);
+    }
+    return { events: all.length, p50: r2(pct(times, 50)), mean: r2(times.reduce((a, b) => a + b, 0) / times.length) };
+  };
+  const small10 = await pageCost(small);
+  const big10k = await pageCost(big);
+
+  for (const c of clients) await c.dispose();
+  const result = {
+    engine,
+    at: new Date().toISOString(),
+    subscriptions: SUBS,
+    sessions: SESSIONS,
+    rounds: ROUNDS,
+    commitToAllSubscribersMs: { p50: r2(pct(latencies, 50)), p99: r2(pct(latencies, 99)), max: r2(Math.max(...latencies)) },
+    writeSentToAllSubscribersMs: { p50: r2(pct(fromSend, 50)), p99: r2(pct(fromSend, 99)) },
+    rss: { beforeMB: r2(rssBefore), afterMB: r2(rssAfter), perStreamKB: r2(perStreamKB) },
+    timelinePage: { small: { ...small10, events: smallCount }, large: big10k, ratio: r2(big10k.mean / small10.mean) },
+    note: 'Indicative: a shared 2-core machine, one run. Latency is from the write’s 201 to the last of its session’s subscribers holding the event.',
+  };
+  const out = join(ROOT, 'bench', 'results');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, `live-${engine}.json`), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(
+    join(out, `live-${engine}.md`),
+    [
+      `# Live sessions benchmark (${engine}, ${result.at})`,
+      '',
+      result.note,
+      '',
+      '| measure | value | target |',
+      '|---|---|---|',
+      `| commit → all ${perSession} subscribers of the session, p50 / p99 (${ROUNDS} writes, ${SUBS} subscriptions over ${SESSIONS} sessions) | ${result.commitToAllSubscribersMs.p50} / ${result.commitToAllSubscribersMs.p99} ms | p99 ≤ 50 ms (SQLite) |`,
+      `| write sent → all subscribers (includes the write's own request), p50 / p99 | ${result.writeSentToAllSubscribersMs.p50} / ${result.writeSentToAllSubscribersMs.p99} ms | |`,
+      `| server RSS per open subscription | ${result.rss.perStreamKB} KB (${result.rss.beforeMB} → ${result.rss.afterMB} MB) | ≤ 20 KB |`,
+      `| timeline page (50) at ${small10.events} events, mean | ${small10.mean} ms | |`,
+      `| timeline page (50) at ${big10k.events} events, mean | ${big10k.mean} ms | within 1.5× |`,
+      `| ratio | ${result.timelinePage.ratio} | ≤ 1.5 |`,
+      '',
+    ].join('\n'),
+  );
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+}
+
+async function collectCursors(base: string, key: string, sessionId: string): Promise<string[]> {
+  const cursors: string[] = [];
+  let next: string | null = null;
+  do {
+    const q: string = next ? `&after=${next}` : '';
+    const page = await expectStatus(200, base, key, 'GET', `/api/v1/sessions/${sessionId}/timeline?limit=500${q}`);
+    cursors.push(...page.events.map((e: any) => e.cursor));
+    next = page.next;
+  } while (next);
+  return cursors;
+}
+
+async function findEventId(base: string, key: string, sessionId: string, cursor: string): Promise<string> {
+  const body: any = await (
+    await fetch(`${base}/graphql`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ query: 'query($id: ID!) { session(id: $id) { timeline { id cursor } } }', variables: { id: sessionId } }),
+    })
+  ).json();
+  return body.data.session.timeline.find((e: any) => e.cursor === cursor).id;
+}
+
+main()
+  .catch((err) => {
+    process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exitCode = 1;
+  })
+  .finally(() => runCleanups());
