@@ -133,8 +133,15 @@ export class InboxService {
     return row && effectiveInboxStatus(row, this.clock()) === 'active' ? row : null;
   }
 
-  /** For writers inside a transaction: the owner's inbox, refusing one that no longer accepts mail. */
-  async requireAccepting(tx: Tx, ownerId: string, id: string): Promise<InboxRow> {
+  /**
+   * For writers inside a transaction: the owner's inbox, refusing one that no longer accepts mail.
+   * `lock` holds the inbox row until commit (PostgreSQL; SQLite has one writer at a time anyway), so
+   * deliveries and waits with `since` on one inbox are serialized and neither misses the other.
+   */
+  async requireAccepting(tx: Tx, ownerId: string, id: string, opts: { lock?: boolean } = {}): Promise<InboxRow> {
+    if (opts.lock && this.db.provider === 'postgresql' && isId('inbox', id)) {
+      await tx.$queryRawUnsafe('SELECT 1 FROM "Inbox" WHERE id = $1 FOR UPDATE', id);
+    }
     const inbox = await this.findOwned(tx, ownerId, id);
     const status = effectiveInboxStatus(inbox, this.clock());
     if (status !== 'active') throw new ConflictError(`Inbox is ${status}`);

@@ -47,7 +47,7 @@ export class MessageService {
   /** HTTP / GraphQL delivery to one of the owner's inboxes: a raw RFC 822 message or its parts. */
   async deliver(ownerId: string, inboxId: string, input: DeliverMessageInput): Promise<Message> {
     const mail = await this.fromInput(input);
-    return this.store((tx) => this.inboxes.requireAccepting(tx, ownerId, inboxId), mail);
+    return this.store((tx) => this.inboxes.requireAccepting(tx, ownerId, inboxId, { lock: true }), mail);
   }
 
   /** SMTP delivery: the inbox is found by address; null when it does not accept mail (any more). */
@@ -55,7 +55,7 @@ export class MessageService {
     const inbox = await this.inboxes.findAccepting(address);
     if (!inbox) return null;
     try {
-      return await this.store((tx) => this.inboxes.requireAccepting(tx, inbox.ownerId, inbox.id), stripNul(mail));
+      return await this.store((tx) => this.inboxes.requireAccepting(tx, inbox.ownerId, inbox.id, { lock: true }), stripNul(mail));
     } catch (err) {
       // Expired or deleted between the lookup and the transaction: it does not accept mail any more.
       if (err instanceof ConflictError || err instanceof NotFoundError) return null;
