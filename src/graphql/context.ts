@@ -2,7 +2,8 @@ import DataLoader from 'dataloader';
 import type { Principal } from '../auth/api-keys.service';
 import type { TimelineEvent } from '../history/event.type';
 import type { Inbox } from '../inboxes/inbox.type';
-import type { Message } from '../messages/message.type';
+import type { FileBody } from '../messages/message-files';
+import type { Message, MessageAttachment } from '../messages/message.type';
 import type { Wait } from '../waits/wait.type';
 import type { Services } from '../services';
 
@@ -14,6 +15,7 @@ export interface Loaders {
   sessionWaitIds: DataLoader<string, string[]>;
   sessionTimeline: DataLoader<string, TimelineEvent[]>;
   inboxMessages: DataLoader<string, Message[]>;
+  messageAttachments: DataLoader<string, MessageAttachment[]>;
   inboxWaits: DataLoader<string, Wait[]>;
 }
 
@@ -24,6 +26,8 @@ export interface Context {
   loaders: Loaders;
   /** Aborted when the client goes away or the server shuts down: long-polls return early. */
   readonly signal?: AbortSignal;
+  /** Set by a download query (message source, attachment): REST streams these bytes as the body. */
+  file?: FileBody;
 }
 
 /** Each loader is made when a resolver first asks for it: most requests need one or two, or none. */
@@ -56,6 +60,10 @@ class LazyLoaders implements Loaders {
     return this.once('inboxMessages', (ids) => this.services.messages.byInboxes(ids));
   }
 
+  get messageAttachments() {
+    return this.once('messageAttachments', (ids) => this.services.messages.attachmentsOf(ids));
+  }
+
   get inboxWaits() {
     return this.once('inboxWaits', (ids) => this.services.waits.byInboxes(ids));
   }
@@ -71,6 +79,7 @@ class LazyLoaders implements Loaders {
  */
 class RequestContext implements Context {
   readonly loaders: Loaders;
+  file?: FileBody;
   private madeSignal?: AbortSignal;
 
   constructor(

@@ -2,11 +2,11 @@ import 'reflect-metadata';
 import { type GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { buildSchemaSync } from 'type-graphql';
 import { InboxResolver } from '../inboxes/inbox.resolver';
-import { MessageResolver } from '../messages/message.resolver';
+import { MessageFileResolver, MessageResolver } from '../messages/message.resolver';
 import { SessionResolver } from '../sessions/session.resolver';
 import { WaitResolver } from '../waits/wait.resolver';
 
-export const RESOLVERS = [SessionResolver, InboxResolver, MessageResolver, WaitResolver] as const;
+export const RESOLVERS = [SessionResolver, InboxResolver, MessageResolver, MessageFileResolver, WaitResolver] as const;
 
 let schema: GraphQLSchema | undefined;
 

@@ -14,6 +14,7 @@ import {
 import type { Admit } from '../auth/admit';
 import { type Context, createContext } from '../graphql/context';
 import { type ErrorLogger, maskError } from '../graphql/errors';
+import type { FileBody } from '../messages/message-files';
 import type { Services } from '../services';
 import { IDEMPOTENCY_KEY_PATTERN, type IdempotencyStore, requestHash } from '../protection/idempotency';
 import { sendError } from './errors';
@@ -42,6 +43,11 @@ export interface RestRoute {
   rawBodyTypes?: string[];
   /** A creating POST: an `Idempotency-Key` header makes retries safe. */
   idempotent?: boolean;
+  /**
+   * A download: the operation's resolver offers bytes in `context.file` (after its own auth and owner
+   * checks), and they are streamed as the body with their content type, instead of a JSON body.
+   */
+  file?: true;
 }
 
 export interface RestRequest {
@@ -143,11 +149,12 @@ function rawTextBody(types: string[], limit: number): RequestHandler {
   };
 }
 
-/** What a route answers: a status and a JSON body (none for 204). */
+/** What a route answers: a status and a JSON body (none for 204), or a file streamed as the body. */
 interface Reply {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  file?: FileBody;
 }
 
 async function handle(opts: RestOptions, route: PreparedRoute, req: Request, res: Response): Promise<void> {
@@ -167,7 +174,8 @@ async function handle(opts: RestOptions, route: PreparedRoute, req: Request, res
     reply = errorReply(opts, route, err, requestId);
   }
   for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
-  if (reply.body === undefined) res.status(reply.status).end();
+  if (reply.file) await sendFile(res, reply.file, opts.logError, requestId);
+  else if (reply.body === undefined) res.status(reply.status).end();
   else sendJson(res, reply.status, reply.body);
 }
 
@@ -187,8 +195,37 @@ async function execute(opts: RestOptions, route: PreparedRoute, input: RestReque
   const variables = fromText(route, route.variables(input));
   const result = (await executeOperation({ schema: opts.schema, document: route.document, variableValues: variables, contextValue })) as ExecutionResult;
   if (result.errors?.length) return graphQLErrorReply(opts, route, result, variables, contextValue.requestId);
+  if (route.file) return { status: 200, file: contextValue.file };
   const body = route.body(result.data);
   return { status: route.status ?? (body === undefined ? 204 : 200), body };
+}
+
+/**
+ * Streams a file chunk by chunk, waiting for the socket to drain, so memory holds one chunk. The
+ * headers are out before the bytes: a failure midway can only cut the connection (logged).
+ */
+async function sendFile(res: Response, file: FileBody, logError: ErrorLogger, requestId: string): Promise<void> {
+  res.status(200);
+  res.setHeader('Content-Type', file.contentType);
+  res.setHeader('Content-Length', String(file.sizeBytes));
+  res.setHeader('Content-Disposition', contentDisposition(file.filename));
+  if (res.req.method === 'HEAD') return void res.end();
+  try {
+    for await (const chunk of file.chunks()) {
+      if (res.destroyed) return;
+      if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve).once('close', resolve));
+    }
+    res.end();
+  } catch (err) {
+    maskError({ message: String((err as Error)?.message) }, err, logError, requestId);
+    res.destroy();
+  }
+}
+
+/** `attachment`, with the name as ASCII fallback and RFC 5987 UTF-8 (no header injection either way). */
+function contentDisposition(filename: string): string {
+  const ascii = filename.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
 }
 
 /** Runs `run` at most once per Idempotency-Key (see IdempotencyStore); retries get the first answer. */

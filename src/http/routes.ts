@@ -87,6 +87,8 @@ export const sessionRoutes: RestRoute[] = [
 
 const INBOX_FIELDS = 'id emailAddress status sessionId metadata createdAt expiresAt';
 const MESSAGE_SUMMARY = 'id inboxId from to subject sizeBytes receivedAt';
+const MESSAGE_DETAILS =
+  'cc replyTo messageId inReplyTo headers { name value } attachments { id filename contentType sizeBytes contentId } codes { value part start end best } links { url text picked }';
 const WAIT_FIELDS = 'id inboxId sessionId type status timeoutSeconds filters { from subjectContains to subjectMatches bodyMatches pattern } since result { type value messageId } createdAt deadline endedAt';
 
 /**
@@ -174,9 +176,27 @@ export const inboxRoutes: RestRoute[] = [
     method: 'GET',
     path: '/messages/:id',
     action: 'retrieve message',
-    operation: `query GetMessage($id: ID!) { message(id: $id) { ${MESSAGE_SUMMARY} text html } }`,
+    operation: `query GetMessage($id: ID!) { message(id: $id) { ${MESSAGE_SUMMARY} text html ${MESSAGE_DETAILS} } }`,
     variables: ({ params }) => ({ id: params.id }),
     body: (data) => data.message,
+  },
+  {
+    method: 'GET',
+    path: '/messages/:id/raw',
+    action: 'download message source',
+    file: true,
+    operation: 'query MessageSource($id: ID!) { messageSource(id: $id) { contentType } }',
+    variables: ({ params }) => ({ id: params.id }),
+    body: () => undefined,
+  },
+  {
+    method: 'GET',
+    path: '/messages/:id/attachments/:attachmentId',
+    action: 'download attachment',
+    file: true,
+    operation: 'query MessageAttachment($id: ID!, $attachmentId: ID!) { messageAttachment(messageId: $id, attachmentId: $attachmentId) { contentType } }',
+    variables: ({ params }) => ({ id: params.id, attachmentId: params.attachmentId }),
+    body: () => undefined,
   },
 ];
 

@@ -8,6 +8,7 @@ import { ConflictError, NotFoundError } from '../graphql/errors';
 import { pageArgs } from '../graphql/pagination';
 import type { HistoryService } from '../history/history.service';
 import type { SessionService } from '../sessions/session.service';
+import { deleteInboxFiles } from '../messages/message-files';
 import { cancelPendingWaits } from '../waits/wait.rules';
 import { announceEnded, type WaitTelemetry } from '../waits/wait.service';
 import { Inbox, type InboxPage, InboxStatus, type InboxStatusFilter } from './inbox.type';
@@ -117,6 +118,7 @@ export class InboxService {
         async () => {
           const now = this.clock();
           canceled = await cancelPendingWaits(tx, this.history, { inboxId: id }, now);
+          await deleteInboxFiles(tx, id);
           const deleted = await tx.inbox.update({ where: { id }, data: { status: 'deleted', deletedAt: now } });
           await this.history.appendEvent(tx, { ownerId, sessionId: inbox.sessionId, type: 'inbox.deleted', payload: { inboxId: id }, at: now });
           return deleted;
