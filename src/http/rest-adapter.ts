@@ -211,10 +211,14 @@ async function sendFile(res: Response, file: FileBody, logError: ErrorLogger, re
   res.setHeader('Content-Disposition', contentDisposition(file.filename));
   if (res.req.method === 'HEAD') return void res.end();
   try {
+    let sent = 0;
     for await (const chunk of file.chunks()) {
       if (res.destroyed) return;
+      sent += chunk.length;
       if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve).once('close', resolve));
     }
+    // Bytes deleted midway (the inbox was deleted): a cut connection, never a short file that looks whole.
+    if (sent !== file.sizeBytes) return void res.destroy();
     res.end();
   } catch (err) {
     maskError({ message: String((err as Error)?.message) }, err, logError, requestId);
