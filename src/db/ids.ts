@@ -8,6 +8,7 @@ export const ID_PREFIXES = {
   inbox: 'inb',
   wait: 'wait',
   message: 'msg',
+  attachment: 'att',
   event: 'evt',
   owner: 'own',
   apiKey: 'key',

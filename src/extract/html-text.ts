@@ -1,32 +1,17 @@
+import { decodeHTML } from 'entities';
 /**
  * HTML → readable text for the extractors (OTP and magic link). Not a renderer: it only has to keep
  * words in reading order, with block boundaries as line breaks, so that "code" and the code next
  * to it stay close while unrelated table cells and footers land on other lines.
  */
 
-// The entities mail templates actually use; anything else numeric is handled by decodeEntities.
-const NAMED_ENTITIES: Record<string, string> = {
-  amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00A0',
-  copy: '©', reg: '®', trade: '™', euro: '€', pound: '£', yen: '¥', cent: '¢', dollar: '$',
-  ndash: '–', mdash: '—', hellip: '…', bull: '•', middot: '·', deg: '°', times: '×',
-  lsquo: '‘', rsquo: '’', ldquo: '“', rdquo: '”', laquo: '«', raquo: '»', sbquo: '‚', bdquo: '„',
-  sect: '§', para: '¶', shy: '\u00AD', zwnj: '\u200C', zwj: '\u200D',
-  ensp: '\u2002', emsp: '\u2003', thinsp: '\u2009', colon: ':', num: '#', equals: '=',
-  sol: '/', quest: '?', excl: '!', lpar: '(', rpar: ')', period: '.', comma: ',', plus: '+',
-};
-
 /**
- * Decodes named and numeric character references in one pass, so "&amp;lt;" becomes "&lt;" and not
- * "<" (double decoding would corrupt URLs that legitimately contain "&lt" after an "&amp;").
- * Unknown names and invalid code points are left as written.
+ * Decodes HTML character references (the full HTML5 table, numeric ones, legacy forms without ";")
+ * in one pass, so "&amp;lt;" becomes "&lt;" and not "<" (double decoding would corrupt URLs that
+ * legitimately contain "&lt" after an "&amp;"). The `entities` package is the parser htmlparser2 uses.
  */
 export function decodeEntities(s: string): string {
-  return s.replace(/&(?:#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6})|([a-zA-Z][a-zA-Z0-9]{1,31}));?/g, (whole, dec?: string, hex?: string, name?: string) => {
-    if (name !== undefined) return NAMED_ENTITIES[name] ?? NAMED_ENTITIES[name.toLowerCase()] ?? whole;
-    const cp = dec !== undefined ? Number.parseInt(dec, 10) : Number.parseInt(hex!, 16);
-    const valid = cp > 0 && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff);
-    return valid ? String.fromCodePoint(cp) : whole;
-  });
+  return s.includes('&') ? decodeHTML(s) : s;
 }
 
 // Block-level tags end a line; cells only separate words (a row's cells belong together).

@@ -1,3 +1,4 @@
+import LinkifyIt from 'linkify-it';
 import { decodeEntities, htmlToText } from './html-text';
 
 /**
@@ -83,25 +84,12 @@ function anchors(html: string): Link[] {
   return links;
 }
 
-const WRITTEN_URL = /https?:\/\/[^\s<>"]+/gi;
-
-/** Drops sentence punctuation and unmatched closing brackets that the URL regex swallowed. */
-function trimWrittenUrl(raw: string): string {
-  let url = raw;
-  for (;;) {
-    const last = url.slice(-1);
-    const unmatched =
-      (last === ')' && count(url, '(') < count(url, ')')) ||
-      (last === ']' && count(url, '[') < count(url, ']')) ||
-      (last === '}' && count(url, '{') < count(url, '}'));
-    if (!/[.,;:!?'*_>]/.test(last) && !unmatched) return url;
-    url = url.slice(0, -1);
-  }
-}
-
-function count(s: string, ch: string): number {
-  return s.split(ch).length - 1;
-}
+/**
+ * Written URLs are found by linkify-it (the URL finder of markdown-it): trailing punctuation, brackets
+ * and quotes are handled as readers expect. Only explicit http(s) links count: "acme.com" in prose is
+ * not a link a test or an agent should follow.
+ */
+const linkify = new LinkifyIt({}, { fuzzyLink: false, fuzzyEmail: false, fuzzyIP: false });
 
 /** The trimmed text of the line that ends just before `end`, or of the nearest non-blank line above. */
 function labelBefore(text: string, end: number): string {
@@ -119,7 +107,31 @@ function labelBefore(text: string, end: number): string {
 
 function writtenUrls(text: string): Link[] {
   const normalized = text.replace(/\r\n?/g, '\n');
-  return [...normalized.matchAll(WRITTEN_URL)].map((m) => ({ url: trimWrittenUrl(m[0]), label: labelBefore(normalized, m.index) }));
+  return (linkify.match(normalized) ?? [])
+    .filter((m) => m.schema === 'http:' || m.schema === 'https:')
+    .map((m) => ({ url: m.url, label: labelBefore(normalized, m.index) }));
+}
+
+/** Every link of a message, each URL once, in reading order: HTML anchors, then URLs written in the text, then in the HTML's text. */
+export interface FoundLink {
+  url: string;
+  /** The anchor text (or alt/title), or for a written URL the words just before it. */
+  text: string;
+  /** The one extractMagicLink returns. */
+  picked: boolean;
+}
+
+export function extractLinks(message: LinkMessage): FoundLink[] {
+  const picked = extractMagicLink(message);
+  const html = message.html ?? '';
+  const seen = new Set<string>();
+  const out: FoundLink[] = [];
+  for (const link of [...anchors(html), ...writtenUrls(message.text ?? ''), ...writtenUrls(html ? htmlToText(html) : '')]) {
+    if (seen.has(link.url) || !parseHttpUrl(link.url)) continue;
+    seen.add(link.url);
+    out.push({ url: link.url, text: link.label.replace(/\s+/g, ' ').trim(), picked: link.url === picked });
+  }
+  return out;
 }
 
 function best(links: Link[]): string | null {

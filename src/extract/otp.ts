@@ -159,8 +159,9 @@ function keywords(masked: string): Array<{ start: number; end: number }> {
     .map((k) => ({ start: k.index, end: k.index + k[0].length }));
 }
 
-function nearestToKeyword(source: string, found: Array<{ start: number; end: number }>, candidates: Candidate[]): Scored | null {
-  let best: Scored | null = null;
+/** Each candidate's distance to its nearest keyword (Infinity when none is close enough). */
+function keywordDistances(source: string, found: Array<{ start: number; end: number }>, candidates: Candidate[]): number[] {
+  const distances = candidates.map(() => Infinity);
   for (const { start: kStart, end: kEnd } of found) {
     // Only the candidates inside the windows: long newsletters have thousands of both.
     const from = firstFrom(candidates, kStart - BEFORE_WINDOW - MAX_CANDIDATE_LENGTH);
@@ -178,9 +179,17 @@ function nearestToKeyword(source: string, found: Array<{ start: number; end: num
         distance = gap.length + BEFORE_PENALTY;
       } else continue;
       if (c.yearLike && !DIRECT.test(gap)) continue;
-      if (!best || distance < best.distance) best = { value: c.value, distance };
+      if (distance < distances[i]!) distances[i] = distance;
     }
   }
+  return distances;
+}
+
+function nearestToKeyword(source: string, found: Array<{ start: number; end: number }>, candidates: Candidate[]): Scored | null {
+  let best: Scored | null = null;
+  keywordDistances(source, found, candidates).forEach((distance, i) => {
+    if (distance !== Infinity && (!best || distance < best.distance)) best = { value: candidates[i]!.value, distance };
+  });
   return best;
 }
 
@@ -192,11 +201,16 @@ function normalizeSpace(s: string): string {
     .replace(/ ?\n[\s]*/g, '\n');
 }
 
+type OtpPart = 'text' | 'html' | 'subject';
+
+/** The parts in the extractor's order (body before subject: on a tie the body is the fuller statement). */
+function otpSources(message: OtpMessage): Array<{ part: OtpPart; source: string }> {
+  const parts: Array<[OtpPart, string | null | undefined]> = [['text', message.text], ['html', message.html ? htmlToText(message.html) : null], ['subject', message.subject]];
+  return parts.filter((p): p is [OtpPart, string] => typeof p[1] === 'string' && p[1].trim() !== '').map(([part, text]) => ({ part, source: normalizeSpace(text) }));
+}
+
 export function extractOtp(message: OtpMessage): string | null {
-  // Body before subject: on a tie the body is the fuller statement of the code.
-  const sources = [message.text, message.html ? htmlToText(message.html) : null, message.subject]
-    .filter((s): s is string => typeof s === 'string' && s.trim() !== '')
-    .map(normalizeSpace);
+  const sources = otpSources(message).map((s) => s.source);
 
   let best: Scored | null = null;
   let anyKeyword = false;
@@ -215,4 +229,39 @@ export function extractOtp(message: OtpMessage): string | null {
   if (sixDigits.size !== 1) return null;
   const [value, ownLine] = [...sixDigits][0]!;
   return !anyKeyword || ownLine ? value : null;
+}
+
+/** A code-shaped string in a message; offsets are in its part as the extractor reads it (HTML as text, blanks collapsed). */
+export interface FoundCode {
+  value: string;
+  part: OtpPart;
+  start: number;
+  end: number;
+  /** The one extractOtp returns. */
+  best: boolean;
+}
+
+/**
+ * Every OTP-like code of a message (look-alikes such as dates, prices and order numbers excluded), each
+ * value once: the extractor's pick first, then by closeness to a keyword, then in reading order.
+ */
+export function extractCodes(message: OtpMessage): FoundCode[] {
+  const picked = extractOtp(message);
+  const all: Array<FoundCode & { distance: number; order: number }> = [];
+  for (const { part, source } of otpSources(message)) {
+    const masked = maskLookAlikes(source);
+    const candidates = findCandidates(masked);
+    const distances = keywordDistances(source, keywords(masked), candidates);
+    candidates.forEach((c, i) => all.push({ value: c.value, part, start: c.start, end: c.end, best: false, distance: distances[i]!, order: all.length }));
+  }
+  const rank = (c: { value: string; distance: number }) => (c.value === picked ? -1 : c.distance);
+  all.sort((a, b) => rank(a) - rank(b) || a.order - b.order);
+  const seen = new Set<string>();
+  const out: FoundCode[] = [];
+  for (const { distance: _d, order: _o, ...code } of all) {
+    if (seen.has(code.value)) continue;
+    seen.add(code.value);
+    out.push({ ...code, best: code.value === picked });
+  }
+  return out;
 }

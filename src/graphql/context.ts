@@ -3,7 +3,8 @@ import type { Principal } from '../auth/api-keys.service';
 import type { TimelineEvent } from '../history/event.type';
 import type { StreamTransport } from '../history/live-events';
 import type { Inbox } from '../inboxes/inbox.type';
-import type { Message } from '../messages/message.type';
+import type { FileBody } from '../messages/message-files';
+import type { Message, MessageAttachment } from '../messages/message.type';
 import type { Wait } from '../waits/wait.type';
 import type { Services } from '../services';
 
@@ -16,6 +17,7 @@ export interface Loaders {
   sessionTimeline: DataLoader<string, TimelineEvent[]>;
   /** Keyed by inboxPageKey: one page of an inbox's messages. */
   inboxMessages: DataLoader<string, Message[]>;
+  messageAttachments: DataLoader<string, MessageAttachment[]>;
   inboxWaits: DataLoader<string, Wait[]>;
 }
 
@@ -28,6 +30,8 @@ export interface Context {
   readonly signal?: AbortSignal;
   /** Set for subscriptions: the connection (graphql-ws socket, SSE response) their streams run on. */
   readonly stream?: StreamTransport;
+  /** Set by a download query (message source, attachment): REST streams these bytes as the body. */
+  file?: FileBody;
 }
 
 /** Each loader is made when a resolver first asks for it: most requests need one or two, or none. */
@@ -60,6 +64,10 @@ class LazyLoaders implements Loaders {
     return this.once('inboxMessages', (keys) => this.services.messages.byInboxPages(keys));
   }
 
+  get messageAttachments() {
+    return this.once('messageAttachments', (ids) => this.services.messages.attachmentsOf(ids));
+  }
+
   get inboxWaits() {
     return this.once('inboxWaits', (ids) => this.services.waits.byInboxes(ids));
   }
@@ -75,6 +83,7 @@ class LazyLoaders implements Loaders {
  */
 class RequestContext implements Context {
   readonly loaders: Loaders;
+  file?: FileBody;
   private madeSignal?: AbortSignal;
 
   constructor(

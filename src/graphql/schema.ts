@@ -3,11 +3,11 @@ import { type GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphq
 import { buildSchemaSync } from 'type-graphql';
 import { EventResolver, SessionEventsResolver } from '../history/event.resolver';
 import { InboxResolver } from '../inboxes/inbox.resolver';
-import { MessageResolver } from '../messages/message.resolver';
+import { MessageFileResolver, MessageResolver } from '../messages/message.resolver';
 import { SessionResolver } from '../sessions/session.resolver';
 import { WaitResolver } from '../waits/wait.resolver';
 
-export const RESOLVERS = [SessionResolver, InboxResolver, MessageResolver, WaitResolver, EventResolver, SessionEventsResolver] as const;
+export const RESOLVERS = [SessionResolver, InboxResolver, MessageResolver, MessageFileResolver, WaitResolver, EventResolver, SessionEventsResolver] as const;
 
 let schema: GraphQLSchema | undefined;
 

@@ -17,6 +17,7 @@ import type { Principal } from '../auth/api-keys.service';
 import { admitFirst } from './admit-first';
 import { type Context, createContext } from '../graphql/context';
 import { type ErrorLogger, maskError } from '../graphql/errors';
+import type { FileBody } from '../messages/message-files';
 import type { Services } from '../services';
 import { IDEMPOTENCY_KEY_PATTERN, type IdempotencyStore, requestHash, withIdempotencyClaim } from '../protection/idempotency';
 import { sendError } from './errors';
@@ -56,6 +57,11 @@ export interface RestRoute {
    * Errors before the stream starts (auth, NOT_FOUND, limits) are ordinary JSON answers.
    */
   stream?: true;
+  /**
+   * A download: the operation's resolver offers bytes in `context.file` (after its own auth and owner
+   * checks), and they are streamed as the body with their content type, instead of a JSON body.
+   */
+  file?: true;
 }
 
 export interface RestRequest {
@@ -142,7 +148,10 @@ export function restRouter(opts: RestOptions): RequestHandler {
           if (!route.rawBody) return void handle(opts, route, principal, req, res);
           route.rawBody(req, res, (rawErr?: unknown) => (rawErr ? next(rawErr) : void handle(opts, route, principal, req, res)));
         }),
-      refused: (err) => send(res, errorReply(opts, route, err, String(res.locals.requestId ?? ''))),
+      refused: (err) => {
+        const requestId = String(res.locals.requestId ?? '');
+        void send(opts, res, errorReply(opts, route, err, requestId), requestId);
+      },
       timedOut: (ms) => sendError(res, 408, 'Request timeout', `The request body was not received within ${ms} ms`),
     });
   };
@@ -182,11 +191,12 @@ function rawTextBody(types: string[], limit: number): RequestHandler {
   };
 }
 
-/** What a route answers: a status and a JSON body (none for 204). */
+/** What a route answers: a status and a JSON body (none for 204), or a file streamed as the body. */
 export interface Reply {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  file?: FileBody;
 }
 
 async function handle(opts: RestOptions, route: PreparedRoute, principal: Principal, req: Request, res: Response): Promise<void> {
@@ -210,13 +220,14 @@ async function handle(opts: RestOptions, route: PreparedRoute, principal: Princi
   } catch (err) {
     reply = errorReply(opts, route, err, requestId);
   }
-  send(res, reply);
+  await send(opts, res, reply, requestId);
 }
 
-function send(res: Response, reply: Reply): void {
+async function send(opts: RestOptions, res: Response, reply: Reply, requestId: string): Promise<void> {
   if (res.headersSent) return; // the body timed out meanwhile (408)
   for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
-  if (reply.body === undefined) res.status(reply.status).end();
+  if (reply.file) await sendFile(res, reply.file, opts.logError, requestId);
+  else if (reply.body === undefined) res.status(reply.status).end();
   else sendJson(res, reply.status, reply.body);
 }
 
@@ -237,6 +248,7 @@ export async function execute(opts: OperationOptions, route: PreparedRoute, inpu
   const variables = fromText(route, route.variables(input));
   const result = (await executeOperation({ schema: opts.schema, document: route.document, variableValues: variables, contextValue })) as ExecutionResult;
   if (result.errors?.length) return graphQLErrorReply(opts, route, result, variables, contextValue.requestId);
+  if (route.file) return { status: 200, file: contextValue.file };
   const body = route.body(result.data);
   return { status: route.status ?? (body === undefined ? 204 : 200), body };
 }
@@ -255,6 +267,38 @@ async function subscribe(opts: RestOptions, route: PreparedRoute, input: RestReq
   const result = await subscribeOperation({ schema: opts.schema, document: route.document, variableValues: variables, contextValue });
   if (Symbol.asyncIterator in result) return result;
   return graphQLErrorReply(opts, route, result, variables, contextValue.requestId);
+}
+
+/**
+ * Streams a file chunk by chunk, waiting for the socket to drain, so memory holds one chunk. The
+ * headers are out before the bytes: a failure midway can only cut the connection (logged).
+ */
+async function sendFile(res: Response, file: FileBody, logError: ErrorLogger, requestId: string): Promise<void> {
+  res.status(200);
+  res.setHeader('Content-Type', file.contentType);
+  res.setHeader('Content-Length', String(file.sizeBytes));
+  res.setHeader('Content-Disposition', contentDisposition(file.filename));
+  if (res.req.method === 'HEAD') return void res.end();
+  try {
+    let sent = 0;
+    for await (const chunk of file.chunks()) {
+      if (res.destroyed) return;
+      sent += chunk.length;
+      if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve).once('close', resolve));
+    }
+    // Bytes deleted midway (the inbox was deleted): a cut connection, never a short file that looks whole.
+    if (sent !== file.sizeBytes) return void res.destroy();
+    res.end();
+  } catch (err) {
+    maskError({ message: String((err as Error)?.message) }, err, logError, requestId);
+    res.destroy();
+  }
+}
+
+/** `attachment`, with the name as ASCII fallback and RFC 5987 UTF-8 (no header injection either way). */
+function contentDisposition(filename: string): string {
+  const ascii = filename.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
 }
 
 /** Runs `run` at most once per Idempotency-Key (see IdempotencyStore); retries get the first answer. */

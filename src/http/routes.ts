@@ -110,7 +110,9 @@ export const sessionRoutes: RestRoute[] = [
 
 const INBOX_FIELDS = 'id emailAddress status sessionId metadata createdAt expiresAt';
 const MESSAGE_SUMMARY = 'id inboxId from to subject sizeBytes receivedAt';
-const WAIT_FIELDS = 'id inboxId sessionId type status timeoutSeconds filters { from subjectContains } result { type value messageId } createdAt deadline endedAt';
+const MESSAGE_DETAILS =
+  'cc replyTo messageId inReplyTo headers { name value } attachments { id filename contentType sizeBytes contentId } codes { value part start end best } links { url text picked }';
+const WAIT_FIELDS = 'id inboxId sessionId type status timeoutSeconds filters { from subjectContains to subjectMatches bodyMatches pattern } since result { type value messageId } createdAt deadline endedAt';
 
 /**
  * GraphQL's ID also accepts integers, but a JSON number is not one of our ids: wrapped, it fails ID
@@ -119,12 +121,14 @@ const WAIT_FIELDS = 'id inboxId sessionId type status timeoutSeconds filters { f
 export const idField = (v: unknown) => (typeof v === 'number' ? [v] : v);
 
 /** Filters are an object of known fields; anything else is passed through for GraphQL to refuse. */
+const WAIT_FILTER_NAMES = ['from', 'subjectContains', 'to', 'subjectMatches', 'bodyMatches', 'pattern'];
 const waitFilters = (f: unknown) =>
-  f && typeof f === 'object' && !Array.isArray(f) ? { from: (f as any).from, subjectContains: (f as any).subjectContains } : f;
+  f && typeof f === 'object' && !Array.isArray(f) ? Object.fromEntries(WAIT_FILTER_NAMES.map((k) => [k, (f as any)[k]])) : f;
 
-/** GraphQL leaves unset filter fields null; REST leaves them out. */
-const waitBody = (w: any) => ({
+/** GraphQL leaves unset filter fields (and `since`) null; REST leaves them out. */
+const waitBody = ({ since, ...w }: any) => ({
   ...w,
+  ...(since !== null ? { since } : {}),
   filters: Object.fromEntries(Object.entries(w.filters).filter(([, v]) => v !== null)),
 });
 
@@ -197,9 +201,27 @@ export const inboxRoutes: RestRoute[] = [
     method: 'GET',
     path: '/messages/:id',
     action: 'retrieve message',
-    operation: `query GetMessage($id: ID!) { message(id: $id) { ${MESSAGE_SUMMARY} text html } }`,
+    operation: `query GetMessage($id: ID!) { message(id: $id) { ${MESSAGE_SUMMARY} text html ${MESSAGE_DETAILS} } }`,
     variables: ({ params }) => ({ id: params.id }),
     body: (data) => data.message,
+  },
+  {
+    method: 'GET',
+    path: '/messages/:id/raw',
+    action: 'download message source',
+    file: true,
+    operation: 'query MessageSource($id: ID!) { messageSource(id: $id) { contentType } }',
+    variables: ({ params }) => ({ id: params.id }),
+    body: () => undefined,
+  },
+  {
+    method: 'GET',
+    path: '/messages/:id/attachments/:attachmentId',
+    action: 'download attachment',
+    file: true,
+    operation: 'query MessageAttachment($id: ID!, $attachmentId: ID!) { messageAttachment(messageId: $id, attachmentId: $attachmentId) { contentType } }',
+    variables: ({ params }) => ({ id: params.id, attachmentId: params.attachmentId }),
+    body: () => undefined,
   },
 ];
 
@@ -213,7 +235,7 @@ export const waitRoutes: RestRoute[] = [
     status: 201,
     operation: `mutation CreateWait($input: CreateWaitInput!) { createWait(input: $input) { ${WAIT_FIELDS} } }`,
     variables: ({ body }) => ({
-      input: { inboxId: idField(body.inboxId), sessionId: idField(body.sessionId), type: body.type, timeoutSeconds: body.timeoutSeconds, filters: waitFilters(body.filters) },
+      input: { inboxId: idField(body.inboxId), sessionId: idField(body.sessionId), type: body.type, timeoutSeconds: body.timeoutSeconds, filters: waitFilters(body.filters), since: body.since },
     }),
     body: (data) => waitBody(data.createWait),
     readBack: { operation: `query ReadBackWait($id: ID!) { wait(id: $id) { ${WAIT_FIELDS} } }`, body: (data) => waitBody(data.wait) },

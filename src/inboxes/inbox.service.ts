@@ -8,6 +8,7 @@ import { ConflictError, NotFoundError } from '../graphql/errors';
 import { pageArgs } from '../graphql/pagination';
 import type { HistoryService } from '../history/history.service';
 import type { SessionService } from '../sessions/session.service';
+import { deleteInboxFiles } from '../messages/message-files';
 import { cancelPendingWaits } from '../waits/wait.rules';
 import { announceEnded, type WaitTelemetry } from '../waits/wait.service';
 import { Inbox, type InboxPage, InboxStatus, type InboxStatusFilter } from './inbox.type';
@@ -119,6 +120,7 @@ export class InboxService {
         async () => {
           const now = this.clock();
           canceled = await cancelPendingWaits(tx, this.history, { inboxId: id }, now);
+          await deleteInboxFiles(tx, id);
           const deleted = await tx.inbox.update({ where: { id }, data: { status: 'deleted', deletedAt: now } });
           await this.history.appendEvent(tx, { ownerId, sessionId: inbox.sessionId, type: 'inbox.deleted', payload: { inboxId: id }, at: now });
           return deleted;
@@ -135,8 +137,15 @@ export class InboxService {
     return row && effectiveInboxStatus(row, this.clock()) === 'active' ? row : null;
   }
 
-  /** For writers inside a transaction: the owner's inbox, refusing one that no longer accepts mail. */
-  async requireAccepting(tx: Tx, ownerId: string, id: string): Promise<InboxRow> {
+  /**
+   * For writers inside a transaction: the owner's inbox, refusing one that no longer accepts mail.
+   * `lock` holds the inbox row until commit (PostgreSQL; SQLite has one writer at a time anyway), so
+   * deliveries and waits with `since` on one inbox are serialized and neither misses the other.
+   */
+  async requireAccepting(tx: Tx, ownerId: string, id: string, opts: { lock?: boolean } = {}): Promise<InboxRow> {
+    if (opts.lock && this.db.provider === 'postgresql' && isId('inbox', id)) {
+      await tx.$queryRawUnsafe('SELECT 1 FROM "Inbox" WHERE id = $1 FOR UPDATE', id);
+    }
     const inbox = await this.findOwned(tx, ownerId, id);
     const status = effectiveInboxStatus(inbox, this.clock());
     if (status !== 'active') throw new ConflictError(`Inbox is ${status}`);

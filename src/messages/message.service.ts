@@ -10,7 +10,9 @@ import type { HistoryService } from '../history/history.service';
 import type { InboxRow, InboxService } from '../inboxes/inbox.service';
 import type { WaitService } from '../waits/wait.service';
 import type { DeliverMessageInput } from './message.input';
-import type { Message, MessagePage } from './message.type';
+import { NO_DETAILS } from './details';
+import { type FileBody, hasChunks, readChunks, storeMessageFiles } from './message-files';
+import type { Message, MessageAttachment, MessagePage } from './message.type';
 import type { IncomingMail } from './parse';
 import { parseWithinLimits } from './parse-limits';
 import { decodeAddressList, encodeAddressList } from './address-list';
@@ -20,6 +22,8 @@ import { DEFAULT_INBOX_QUOTA, type InboxQuota, requireRoom } from './inbox-quota
 type MessageRow = Awaited<ReturnType<Database['prisma']['message']['findFirstOrThrow']>>;
 
 const FIELD_MAX = 998; // RFC 5322 line limit: a longer from/subject is not a real header
+
+const list = (csv: string) => (csv ? csv.split(',') : []);
 
 export function toMessage(row: MessageRow): Message {
   return {
@@ -32,6 +36,11 @@ export function toMessage(row: MessageRow): Message {
     html: row.html,
     sizeBytes: row.sizeBytes,
     receivedAt: row.receivedAt,
+    cc: list(row.ccAddrs),
+    replyTo: list(row.replyTo),
+    messageId: row.headerMessageId,
+    inReplyTo: row.inReplyTo,
+    headers: ((row.headers as Array<[string, string]> | null) ?? []).map(([name, value]) => ({ name, value })),
   };
 }
 
@@ -58,7 +67,7 @@ export class MessageService {
   /** HTTP / GraphQL delivery to one of the owner's inboxes: a raw RFC 822 message or its parts. */
   async deliver(ownerId: string, inboxId: string, input: DeliverMessageInput): Promise<Message> {
     const mail = await this.fromInput(input);
-    return this.store((tx) => this.inboxes.requireAccepting(tx, ownerId, inboxId), mail);
+    return this.store((tx) => this.inboxes.requireAccepting(tx, ownerId, inboxId, { lock: true }), mail);
   }
 
   /** SMTP delivery: the inbox is found by address; null when it does not accept mail (any more). */
@@ -66,7 +75,7 @@ export class MessageService {
     const inbox = await this.inboxes.findAccepting(address);
     if (!inbox) return null;
     try {
-      return await this.store((tx) => this.inboxes.requireAccepting(tx, inbox.ownerId, inbox.id), stripNul(mail));
+      return await this.store((tx) => this.inboxes.requireAccepting(tx, inbox.ownerId, inbox.id, { lock: true }), stripNul(mail));
     } catch (err) {
       // Expired or deleted between the lookup and the transaction: it does not accept mail any more.
       if (err instanceof ConflictError || err instanceof NotFoundError) return null;
@@ -78,6 +87,28 @@ export class MessageService {
     const row = isId('message', id) ? await this.db.prisma.message.findUnique({ where: { id } }) : null;
     if (!row || row.ownerId !== ownerId) throw new NotFoundError('Message');
     return toMessage(row);
+  }
+
+  /** The message's source as received, for download; NOT_FOUND when it has none (delivered as parts, or its inbox deleted). */
+  async openSource(ownerId: string, id: string): Promise<FileBody> {
+    const message = await this.get(ownerId, id);
+    if (!(await hasChunks(this.db, id))) throw new NotFoundError('Message source');
+    return { contentType: 'message/rfc822', filename: `${id}.eml`, sizeBytes: message.sizeBytes, chunks: readChunks(this.db, id) };
+  }
+
+  /** One attachment of one of the owner's messages, for download. */
+  async openAttachment(ownerId: string, messageId: string, attachmentId: string): Promise<FileBody> {
+    await this.get(ownerId, messageId);
+    const row = isId('attachment', attachmentId) ? await this.db.prisma.messageAttachment.findUnique({ where: { id: attachmentId } }) : null;
+    if (!row || row.messageId !== messageId) throw new NotFoundError('Attachment');
+    return { contentType: row.contentType, filename: row.filename ?? attachmentId, sizeBytes: row.sizeBytes, chunks: readChunks(this.db, row.id) };
+  }
+
+  /** The attachments of many messages in one query, in message order (DataLoader batch). */
+  async attachmentsOf(messageIds: readonly string[]): Promise<MessageAttachment[][]> {
+    const rows = await this.db.prisma.messageAttachment.findMany({ where: { messageId: { in: [...messageIds] } }, orderBy: [{ messageId: 'asc' }, { position: 'asc' }] });
+    const view = rows.map(({ id, messageId, filename, contentType, sizeBytes, contentId }) => ({ id, messageId, filename, contentType, sizeBytes, contentId }));
+    return groupBy(messageIds, view, (a) => a.messageId);
   }
 
   /** Newest first. */
@@ -119,6 +150,7 @@ export class MessageService {
 
   private async store(findInbox: (tx: Tx) => Promise<InboxRow>, mail: IncomingMail): Promise<Message> {
     let completedWaits: string[] = [];
+    const details = mail.details ?? NO_DETAILS;
     const row = await this.db.tx(async (tx) => {
       const inbox = await findInbox(tx);
       await requireRoom(tx, inbox.id, mail.sizeBytes, this.quota);
@@ -137,8 +169,14 @@ export class MessageService {
             html: mail.html,
             sizeBytes: mail.sizeBytes,
             receivedAt,
+            ccAddrs: details.cc.join(','),
+            replyTo: details.replyTo.join(','),
+            headerMessageId: details.messageId,
+            inReplyTo: details.inReplyTo,
+            headers: details.headers,
           },
         });
+        await storeMessageFiles(tx, message.id, details.raw, details.attachments);
         await recordCreated(tx, message.id);
         await this.history.appendEvent(tx, { ownerId: inbox.ownerId, sessionId: inbox.sessionId, type: 'message.received', payload: { messageId: message.id, inboxId: inbox.id }, at: receivedAt });
         completedWaits = await this.waits.completeMatching(tx, inbox.id, message, receivedAt);

@@ -1,4 +1,5 @@
 import type { AddressObject } from 'mailparser';
+import { type MailDetails, mailDetails } from './details';
 
 /** A message reduced to what this service stores and matches on. */
 export interface IncomingMail {
@@ -8,6 +9,8 @@ export interface IncomingMail {
   text: string | null;
   html: string | null;
   sizeBytes: number;
+  /** Headers, attachments and source (details.ts); absent for a message delivered as parts. */
+  details?: MailDetails;
 }
 
 /** Parses a complete RFC 822 / MIME message with a real MIME parser (encodings, multipart, charsets). */
@@ -25,10 +28,11 @@ export async function parseRawMessage(raw: Buffer | string): Promise<IncomingMai
     text: mail.text || null, // '' when the only text was HTML
     html: typeof mail.html === 'string' ? mail.html : null,
     sizeBytes: buffer.length,
+    details: await mailDetails(mail, buffer),
   };
 }
 
-function addresses(field: AddressObject | AddressObject[] | undefined): string[] {
+export function addresses(field: AddressObject | AddressObject[] | undefined): string[] {
   const list = Array.isArray(field) ? field : field ? [field] : [];
   return list.flatMap((a) => a.value.map((v) => v.address ?? '')).filter(Boolean);
 }

@@ -1,3 +1,5 @@
+import { boundedExec, storedRegex } from '../common/user-regex';
+import { htmlToText } from '../extract/html-text';
 import { extractMagicLink } from '../extract/link';
 import { extractOtp } from '../extract/otp';
 import type { Tx } from '../db/client';
@@ -9,28 +11,61 @@ export type WaitRow = Awaited<ReturnType<Tx['wait']['findFirstOrThrow']>>;
 export interface StoredFilters {
   from?: string;
   subjectContains?: string;
+  to?: string;
+  subjectMatches?: string;
+  bodyMatches?: string;
+  /** type otp: a regex with one capture group that replaces the built-in extractor. */
+  pattern?: string;
 }
 
 export interface MatchableMessage {
   id: string;
   fromAddr: string;
+  /** Comma-separated recipients, as stored. */
+  toAddrs: string;
   subject: string;
   text: string | null;
   html: string | null;
 }
 
-/** Whether a message passes a wait's filters (case-insensitive substring matches). */
+const containsFolded = (haystack: string, needle: string) => haystack.toLowerCase().includes(needle.toLowerCase());
+
+/** The bodies a reader sees: the text part, and the HTML part as text. */
+function bodies(message: MatchableMessage): string[] {
+  return [message.text, message.html ? htmlToText(message.html) : null].filter((s): s is string => !!s);
+}
+
+/**
+ * Whether a message passes all of a wait's filters (AND): substrings are case-insensitive; regexes run
+ * with a time bound (user-regex.ts), and one that runs out of time does not match.
+ */
 export function passesFilters(filters: StoredFilters, message: MatchableMessage): boolean {
-  if (filters.from && !message.fromAddr.toLowerCase().includes(filters.from.toLowerCase())) return false;
-  if (filters.subjectContains && !message.subject.toLowerCase().includes(filters.subjectContains.toLowerCase())) return false;
+  if (filters.from && !containsFolded(message.fromAddr, filters.from)) return false;
+  if (filters.subjectContains && !containsFolded(message.subject, filters.subjectContains)) return false;
+  if (filters.to && !message.toAddrs.split(',').some((addr) => containsFolded(addr, filters.to!))) return false;
+  if (filters.subjectMatches && !boundedExec(storedRegex(filters.subjectMatches), message.subject)) return false;
+  if (filters.bodyMatches) {
+    const regex = storedRegex(filters.bodyMatches);
+    if (!bodies(message).some((body) => boundedExec(regex, body))) return false;
+  }
   return true;
 }
 
+/** A user's OTP pattern: its capture group in the first of text, HTML-as-text and subject where it matches. */
+function extractByPattern(pattern: string, message: MatchableMessage): string | null {
+  const regex = storedRegex(pattern);
+  for (const source of [...bodies(message), message.subject]) {
+    const value = boundedExec(regex, source)?.[1];
+    if (value) return value;
+  }
+  return null;
+}
+
 /** What a wait of `type` takes from a message, or null when the message does not have it. */
-export function extractFor(type: WaitType, message: MatchableMessage): string | null {
+export function extractFor(type: WaitType, message: MatchableMessage, filters: StoredFilters = {}): string | null {
   switch (type) {
     case WaitType.otp:
-      return extractOtp(message);
+      return filters.pattern ? extractByPattern(filters.pattern, message) : extractOtp(message);
     case WaitType.magic_link:
       return extractMagicLink(message);
     case WaitType.message:

@@ -12,7 +12,8 @@ import { SessionStatus } from '../sessions/session.type';
 import type { HeldLimit } from '../protection/held-limit';
 import { type HeldWaits, waitTopic } from './held-waits';
 import { cancelPendingWaits, extractFor, type MatchableMessage, passesFilters, type StoredFilters, type WaitRow } from './wait.rules';
-import { type CreateWaitInput, type Wait, type WaitResult, WaitStatus, type WaitType } from './wait.type';
+import { compileUserRegex } from '../common/user-regex';
+import { type CreateWaitInput, type Wait, type WaitResult, WaitStatus, WaitType } from './wait.type';
 import { recordCreated } from '../protection/idempotency';
 
 export const WAIT_TIMEOUT_DEFAULT = 120;
@@ -21,6 +22,9 @@ export const LONG_POLL_MAX_SECONDS = 60;
 const FILTER_MAX = 320;
 /** Held waits the sweep checks per query (well under every engine's bind-parameter limit). */
 const SWEEP_BATCH = 1000;
+/** `since` reaches back at most this far. */
+export const SINCE_MAX_MS = 24 * 3600 * 1000;
+const SINCE_PAGE = 100;
 
 export { waitTopic };
 
@@ -46,6 +50,7 @@ export function toWait(row: WaitRow, now: Date): Wait {
     status: overdue ? WaitStatus.timed_out : (row.status as WaitStatus),
     timeoutSeconds: row.timeoutSeconds,
     filters: row.filters as StoredFilters,
+    since: row.since,
     result: (row.result as WaitResult | null) ?? null,
     createdAt: row.createdAt,
     deadline: row.deadline,
@@ -73,33 +78,75 @@ export class WaitService {
 
   async create(ownerId: string, input: CreateWaitInput): Promise<Wait> {
     const timeoutSeconds = intInRange('timeoutSeconds', input.timeoutSeconds ?? WAIT_TIMEOUT_DEFAULT, 1, WAIT_TIMEOUT_MAX);
-    const filters = cleanFilters(input.filters);
+    const filters = cleanFilters(input.filters, input.type);
+    const since = checkSince(input.since ?? null, this.clock());
+    let completedNow = false;
     const row = await this.db.tx(async (tx) => {
-      const inbox = await this.inboxes.requireAccepting(tx, ownerId, input.inboxId);
+      // Locks the inbox (PostgreSQL) against deliveries until commit: a message is either committed
+      // before this transaction reads the inbox (and `since` finds it), or its delivery sees this wait.
+      const inbox = await this.inboxes.requireAccepting(tx, ownerId, input.inboxId, { lock: true });
       const sessionId = input.sessionId ?? inbox.sessionId;
       if (sessionId !== null) await this.sessions.requireActive(tx, ownerId, sessionId);
-      const stepInput = { inboxId: inbox.id, type: input.type, timeoutSeconds, ...(Object.keys(filters).length ? { filters } : {}) };
+      const stepInput = {
+        inboxId: inbox.id,
+        type: input.type,
+        timeoutSeconds,
+        ...(Object.keys(filters).length ? { filters } : {}),
+        ...(since ? { since: since.toISOString() } : {}),
+      };
       return this.history.recordStep(tx, { sessionId, action: 'create_wait', input: stepInput, output: (w) => ({ id: w.id }) }, async () => {
         const now = this.clock();
+        const found = since ? await this.firstReceived(tx, inbox.id, since, now, input.type, filters) : null;
+        const id = newId('wait');
         const created = await tx.wait.create({
           data: {
-            id: newId('wait'),
+            id,
             ownerId,
             inboxId: inbox.id,
             sessionId,
             type: input.type,
             timeoutSeconds,
+            since,
             filters: filters as object,
             createdAt: now,
             deadline: new Date(now.getTime() + timeoutSeconds * 1000),
+            ...(found ? { status: WaitStatus.completed, result: found as object, endedAt: now } : {}),
           },
         });
         await recordCreated(tx, created.id);
         await this.history.appendEvent(tx, { ownerId, sessionId, type: 'wait.created', payload: { waitId: created.id, inboxId: inbox.id, type: input.type }, at: now });
+        if (found) {
+          completedNow = true;
+          await this.history.appendEvent(tx, { ownerId, sessionId, type: 'wait.completed', payload: { waitId: created.id, messageId: found.messageId }, at: now });
+        }
         return created;
       });
     });
+    if (completedNow) this.announceCompleted([row.id]);
     return this.toWait(row);
+  }
+
+  /** The result from the oldest message received in [since, now] that the wait would take, if any. */
+  private async firstReceived(tx: Tx, inboxId: string, since: Date, now: Date, type: WaitType, filters: StoredFilters): Promise<WaitResult | null> {
+    const select = { id: true, fromAddr: true, toAddrs: true, subject: true, text: true, html: true } as const;
+    let cursor: string | undefined;
+    for (;;) {
+      // A page at a time: only the matchable columns, never raw sources or attachments.
+      const page = await tx.message.findMany({
+        where: { inboxId, receivedAt: { gte: since, lte: now } },
+        orderBy: [{ receivedAt: 'asc' }, { id: 'asc' }],
+        select,
+        take: SINCE_PAGE,
+        ...(cursor ? { cursor: { id: cursor }, skip: 1 } : {}),
+      });
+      for (const message of page) {
+        if (!passesFilters(filters, message)) continue;
+        const value = extractFor(type, message, filters);
+        if (value !== null) return { type, value, messageId: message.id };
+      }
+      if (page.length < SINCE_PAGE) return null;
+      cursor = page[page.length - 1]!.id;
+    }
   }
 
   /**
@@ -207,8 +254,9 @@ export class WaitService {
     });
     const completed: string[] = [];
     for (const wait of pending) {
-      if (!passesFilters(wait.filters as StoredFilters, message)) continue;
-      const value = extractFor(wait.type as WaitType, message);
+      const filters = wait.filters as StoredFilters;
+      if (!passesFilters(filters, message)) continue;
+      const value = extractFor(wait.type as WaitType, message, filters);
       if (value === null) continue;
       const result: WaitResult = { type: wait.type as WaitType, value, messageId: message.id };
       const { count } = await tx.wait.updateMany({
@@ -286,14 +334,30 @@ export class WaitService {
   }
 }
 
-function cleanFilters(filters: CreateWaitInput['filters']): StoredFilters {
+function cleanFilters(filters: CreateWaitInput['filters'], type: WaitType): StoredFilters {
   const out: StoredFilters = {};
-  for (const key of ['from', 'subjectContains'] as const) {
+  for (const key of ['from', 'subjectContains', 'to'] as const) {
     const value = filters?.[key];
     if (value === undefined || value === null) continue;
     if (value.length === 0 || value.length > FILTER_MAX) throw new BadUserInputError(`filters.${key} must be 1 to ${FILTER_MAX} characters`, `filters.${key}`);
     rejectUnstorable(`filters.${key}`, value);
     out[key] = value;
   }
+  for (const key of ['subjectMatches', 'bodyMatches', 'pattern'] as const) {
+    const value = filters?.[key];
+    if (value === undefined || value === null) continue;
+    rejectUnstorable(`filters.${key}`, value);
+    if (key === 'pattern' && type !== WaitType.otp) throw new BadUserInputError('filters.pattern is only for type otp', 'filters.pattern');
+    compileUserRegex(`filters.${key}`, value, key === 'pattern' ? { captureGroups: 1 } : {});
+    out[key] = value;
+  }
   return out;
+}
+
+/** `since` must be in the last 24 hours: not in the future, not older. */
+function checkSince(since: Date | null, now: Date): Date | null {
+  if (since === null) return null;
+  if (since.getTime() > now.getTime()) throw new BadUserInputError('since must not be in the future', 'since');
+  if (since.getTime() < now.getTime() - SINCE_MAX_MS) throw new BadUserInputError('since must be at most 24 hours ago', 'since');
+  return since;
 }

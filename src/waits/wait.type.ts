@@ -35,6 +35,18 @@ export class WaitFilters {
 
   @Field(() => String, { nullable: true, description: 'The subject must contain this (case-insensitive).' })
   subjectContains?: string;
+
+  @Field(() => String, { nullable: true, description: 'A recipient must contain this (case-insensitive); for catch-all inboxes.' })
+  to?: string;
+
+  @Field(() => String, { nullable: true, description: 'A regular expression the subject must match (a leading (?i) ignores case).' })
+  subjectMatches?: string;
+
+  @Field(() => String, { nullable: true, description: 'A regular expression the text or HTML body (as text) must match.' })
+  bodyMatches?: string;
+
+  @Field(() => String, { nullable: true, description: 'type otp: a regular expression with one capture group, the code; replaces the built-in extractor.' })
+  pattern?: string;
 }
 
 @InputType()
@@ -44,6 +56,18 @@ export class WaitFiltersInput {
 
   @Field(() => String, { nullable: true })
   subjectContains?: string | null;
+
+  @Field(() => String, { nullable: true })
+  to?: string | null;
+
+  @Field(() => String, { nullable: true })
+  subjectMatches?: string | null;
+
+  @Field(() => String, { nullable: true })
+  bodyMatches?: string | null;
+
+  @Field(() => String, { nullable: true })
+  pattern?: string | null;
 }
 
 @ObjectType({ simpleResolvers: true, description: 'Waiting for a message in an inbox, and what was extracted from it.' })
@@ -68,6 +92,9 @@ export class Wait {
 
   @Field(() => WaitFilters)
   filters!: WaitFilters;
+
+  @Field(() => DateTimeScalar, { nullable: true, description: 'Messages received since then (before the wait was created) count too.' })
+  since!: Date | null;
 
   @Field(() => WaitResult, { nullable: true })
   result!: WaitResult | null;
@@ -98,4 +125,10 @@ export class CreateWaitInput {
 
   @Field(() => WaitFiltersInput, { nullable: true })
   filters?: WaitFiltersInput | null;
+
+  @Field(() => DateTimeScalar, {
+    nullable: true,
+    description: 'At most 24 h back, not in the future: first match the messages already received since then, oldest first; then wait for new ones.',
+  })
+  since?: Date | null;
 }

@@ -75,7 +75,7 @@ afterAll(() => s?.close());
 // What each route reads, from its GraphQL operation: body fields (input objects, and non-ID scalars of
 // POSTs), query parameters (non-ID variables of GETs); ID variables come from the path.
 
-type Kind = 'String' | 'ID' | 'Int' | 'JSONObject' | 'Enum' | 'StringList' | 'Object' | 'Boolean';
+type Kind = 'String' | 'ID' | 'Int' | 'JSONObject' | 'Enum' | 'StringList' | 'Object' | 'Boolean' | 'DateTime';
 interface Field {
   name: string;
   kind: Kind;
@@ -172,6 +172,7 @@ const WRONG_TYPES: Record<Kind, unknown[]> = {
   StringList: [[1], [null], [['x']], [{}], {}, 1, true],
   Object: ['str', 1, true, []],
   Boolean: ['true', 1, 0, 'yes', {}, []],
+  DateTime: [123, true, {}, [], '', 'yesterday', '2024-06-12', '2024-06-12T10:00:00', '1718186400', '2024-13-45T99:99:99Z'],
 };
 /** Ids that cannot be the route's: other prefixes, bad formats, traversal, NUL, huge. */
 const BAD_IDS = (f: Fixture, kind: keyof Fixture | null): [string, string][] => [

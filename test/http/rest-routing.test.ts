@@ -151,6 +151,8 @@ describe('another method on a known path → 405 with Allow in declaration order
       '/inboxes/:id': ['GET', 'DELETE'],
       '/inboxes/:id/messages': ['POST', 'GET'],
       '/messages/:id': ['GET'],
+      '/messages/:id/raw': ['GET'],
+      '/messages/:id/attachments/:attachmentId': ['GET'],
       '/waits': ['POST'],
       '/waits/:id': ['GET'],
       '/waits/:id/cancel': ['POST'],

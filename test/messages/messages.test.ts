@@ -141,8 +141,8 @@ describe('GET /api/v1/inboxes/{id}/messages and /api/v1/messages/{id}', () => {
     const m = await deliver(s, inbox.id, { from: 'a@x.test', to: ['b@y.test', 'c@y.test'], subject: 'Both', text: 'plain body', html: '<b>rich body</b>' });
     const reply = await s.request('GET', `/api/v1/messages/${m.id}`);
     expect(reply.status).toBe(200);
-    expect(Object.keys(reply.body)).toEqual([...MESSAGE_KEYS, 'text', 'html']);
-    expect(reply.body).toEqual({ ...m, text: 'plain body', html: '<b>rich body</b>' });
+    expect(Object.keys(reply.body)).toEqual([...MESSAGE_KEYS, 'text', 'html', 'cc', 'replyTo', 'messageId', 'inReplyTo', 'headers', 'attachments', 'codes', 'links']);
+    expect(reply.body).toEqual({ ...m, text: 'plain body', html: '<b>rich body</b>', cc: [], replyTo: [], messageId: null, inReplyTo: null, headers: [], attachments: [], codes: [], links: [] });
   });
 
   it('404 for unknown and malformed ids', async () => {
