@@ -1,5 +1,6 @@
-import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import type { Context } from '../graphql/context';
+import { AFTER_ARG, LIMIT_ARG, OFFSET_ARG } from '../graphql/page-args';
 import { DeliverMessageInput } from './message.input';
 import { Message, MessagePage } from './message.type';
 
@@ -14,10 +15,11 @@ export class MessageResolver {
   inboxMessages(
     @Ctx() ctx: Context,
     @Arg('inboxId', () => ID) inboxId: string,
-    @Arg('limit', () => Int, { defaultValue: 20 }) limit: number,
-    @Arg('offset', () => Int, { defaultValue: 0 }) offset: number,
+    @Arg(...LIMIT_ARG) limit: number,
+    @Arg(...OFFSET_ARG) offset: number | null,
+    @Arg(...AFTER_ARG) after: string | null,
   ): Promise<MessagePage> {
-    return ctx.services.messages.listForInbox(ctx.principal.ownerId, inboxId, { limit, offset });
+    return ctx.services.messages.listForInbox(ctx.principal.ownerId, inboxId, { limit, offset, after });
   }
 
   @Mutation(() => Message, { description: "Delivers a message to an inbox over HTTP (providers' inbound webhooks, tests)." })
