@@ -147,16 +147,16 @@ describe('sessions', () => {
     const seen: string[] = [];
     let after: string | null = null;
     do {
-      const reply = await s.gql(q, { after }, key());
+      const reply: { body: any } = await s.gql(q, { after }, key());
       expect(reply.body.errors).toBeUndefined();
       seen.push(...reply.body.data.sessions.data.map((d: { id: string }) => d.id));
       after = reply.body.data.sessions.pagination.next;
     } while (after !== null);
     expect(seen).toEqual(all);
     const both = await s.gql(q, { after: 'x', offset: 0 }, key());
-    expect(both.body.errors[0]).toMatchObject({ message: 'after and offset cannot be used together: page by one of them', extensions: { code: 'BAD_USER_INPUT' } });
+    expect(both.body.errors?.[0]).toMatchObject({ message: 'after and offset cannot be used together: page by one of them', extensions: { code: 'BAD_USER_INPUT' } });
     const bad = await s.gql(q, { after: 'x' }, key());
-    expect(bad.body.errors[0]).toMatchObject({ message: 'after must be a cursor returned in pagination.next', extensions: { code: 'BAD_USER_INPUT' } });
+    expect(bad.body.errors?.[0]).toMatchObject({ message: 'after must be a cursor returned in pagination.next', extensions: { code: 'BAD_USER_INPUT' } });
   });
 });
 
