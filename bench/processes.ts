@@ -124,6 +124,28 @@ export function startReference(databaseUrl: string, apiKey: string): Promise<Ser
   );
 }
 
+/** The graphql-http peer (bench/graphql-http-peer.ts): the gateway's schema on bare node:http. */
+export function startGraphqlHttpPeer(databaseUrl: string): Promise<ServerProcess> {
+  return startServer(
+    'graphql-http',
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'bench', 'graphql-http-peer.ts')],
+    { DATABASE_URL: databaseUrl, PORT: '0', NODE_ENV: 'production' },
+    /GRAPHQL-HTTP:\s+http:\/\/[^\s:]+:(\d+)/,
+  );
+}
+
+/** The floor (bench/floor-server.ts): node:http + better-sqlite3 on the same file; SQLite only. */
+export function startFloor(databaseUrl: string): Promise<ServerProcess> {
+  return startServer(
+    'floor',
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'bench', 'floor-server.ts')],
+    { DATABASE_URL: databaseUrl, PORT: '0', NODE_ENV: 'production' },
+    /FLOOR:\s+http:\/\/[^\s:]+:(\d+)/,
+  );
+}
+
 /** Resident memory of a process from /proc: current (VmRSS) and peak so far (VmHWM), in MB. */
 export function memoryOf(pid: number): { rssMB: number; peakMB: number } | null {
   try {
