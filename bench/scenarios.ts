@@ -54,31 +54,22 @@ export function scenarios(f: Fixture): Record<ScenarioName, Scenario> {
   const byId = (n: number) => `/api/v1/sessions/${f.richIds[n % f.richIds.length]}`;
   const restSession = (b: string) => b.startsWith('{"id":"sess_');
   const noErrors = (b: string) => b.startsWith('{"data":{') && !b.includes('"errors":');
+  const graphqlGet: HttpScenario = {
+    kind: 'http',
+    name: 'graphql-get',
+    title: 'GraphQL session(id)',
+    server: 'gateway',
+    method: 'POST',
+    path: () => '/graphql',
+    body: (n) => JSON.stringify({ query: GET_SESSION_QUERY, variables: { id: f.richIds[n % f.richIds.length] } }),
+    status: 200,
+    check: noErrors,
+  };
   return {
     'rest-get': { kind: 'http', name: 'rest-get', title: 'REST GET /api/v1/sessions/{id}', server: 'gateway', method: 'GET', path: byId, status: 200, check: restSession },
-    'graphql-get': {
-      kind: 'http',
-      name: 'graphql-get',
-      title: 'GraphQL session(id)',
-      server: 'gateway',
-      method: 'POST',
-      path: () => '/graphql',
-      body: (n) => JSON.stringify({ query: GET_SESSION_QUERY, variables: { id: f.richIds[n % f.richIds.length] } }),
-      status: 200,
-      check: noErrors,
-    },
+    'graphql-get': graphqlGet,
     reference: { kind: 'http', name: 'reference', title: 'hand-written Express+Prisma by id', server: 'reference', method: 'GET', path: byId, status: 200, check: restSession },
-    'graphql-http': {
-      kind: 'http',
-      name: 'graphql-http',
-      title: 'graphql-http peer (same schema, bare node:http) session(id)',
-      server: 'graphql-http',
-      method: 'POST',
-      path: () => '/graphql',
-      body: (n) => JSON.stringify({ query: GET_SESSION_QUERY, variables: { id: f.richIds[n % f.richIds.length] } }),
-      status: 200,
-      check: noErrors,
-    },
+    'graphql-http': { ...graphqlGet, name: 'graphql-http', title: 'graphql-http peer (same schema, bare node:http) session(id)', server: 'graphql-http' },
     floor: { kind: 'http', name: 'floor', title: 'floor: node:http + better-sqlite3 by id', server: 'floor', method: 'GET', path: byId, status: 200, check: restSession },
     list: {
       kind: 'http',

@@ -7,7 +7,7 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
-import { type Database, dist } from './dist';
+import { type App, type Database, dist } from './dist';
 import { buildPeerApp, createPeerListener } from './graphql-http-peer';
 import { createReferenceApp, loadKeys } from './reference-server';
 
@@ -49,7 +49,12 @@ export async function inProcessGateway(databaseUrl: string, apiKey: string): Pro
     RATE_LIMIT_PER_MINUTE: '0',
   });
   const built = await dist.app().createApp(config);
-  const { server, base } = await listen(built.app);
+  return serveBuilt(built, built.app);
+}
+
+/** Serves an app built by createApp on a loopback port; close() stops the server, then the app. */
+async function serveBuilt(built: App, listener: Express | RequestListener): Promise<InProcess> {
+  const { server, base } = await listen(listener);
   return {
     base,
     db: built.db,
@@ -76,15 +81,7 @@ export async function inProcessReference(databaseUrl: string): Promise<InProcess
 /** The graphql-http peer built in-process, for its statement count (its own createApp, same database). */
 export async function inProcessPeer(databaseUrl: string): Promise<InProcess> {
   const built = await buildPeerApp(databaseUrl);
-  const { server, base } = await listen(createPeerListener(built));
-  return {
-    base,
-    db: built.db,
-    close: once(async () => {
-      await closeServer(server);
-      await built.close();
-    }),
-  };
+  return serveBuilt(built, createPeerListener(built));
 }
 
 export interface StatementCount {
