@@ -62,6 +62,9 @@ describe('sessions', () => {
     const all = ids(await get('/api/v1/sessions?limit=100', key()));
     expect(all).toHaveLength(13);
     for (const limit of [1, 2, 3, 5, 13, 100]) expect(await walk('/api/v1/sessions', limit, { key: key() }), `limit ${limit}`).toEqual(all);
+    const byOffset: string[] = [];
+    for (let offset = 0; offset < 13; offset += 5) byOffset.push(...ids(await get(`/api/v1/sessions?limit=5&offset=${offset}`, key())));
+    expect(byOffset).toEqual(all);
   });
 
   it('keeps the status filter and its total on every page', async () => {
