@@ -130,6 +130,17 @@ export function startReference(databaseUrl: string, apiKey: string): Promise<Ser
   );
 }
 
+/** A bench peer script run by node with tsx as a loader; it prints `<MARKER>: http://127.0.0.1:PORT`. */
+function startPeerScript(name: string, script: string, marker: string, env: Record<string, string>): Promise<ServerProcess> {
+  return startServer(name, process.execPath, ['--import', 'tsx', join(ROOT, 'bench', script)], { PORT: '0', NODE_ENV: 'production', ...env }, new RegExp(`${marker}:\\s+http://[^\\s:]+:(\\d+)`));
+}
+
+/** The graphql-http peer (bench/graphql-http-peer.ts): the gateway's schema on bare node:http. */
+export const startGraphqlHttpPeer = (databaseUrl: string) => startPeerScript('graphql-http', 'graphql-http-peer.ts', 'GRAPHQL-HTTP', { DATABASE_URL: databaseUrl });
+
+/** The floor (bench/floor-server.ts): node:http + better-sqlite3 on the same file; SQLite only. */
+export const startFloor = (databaseUrl: string) => startPeerScript('floor', 'floor-server.ts', 'FLOOR', { DATABASE_URL: databaseUrl });
+
 /** Resident memory of a process from /proc: current (VmRSS) and peak so far (VmHWM), in MB. */
 export function memoryOf(pid: number): { rssMB: number; peakMB: number } | null {
   try {

@@ -1,9 +1,9 @@
 /**
  * `npm run bench` — builds the gateway (npm script), starts it as production does (`node dist/main.js`),
- * seeds data, and measures seven scenarios with autocannon over loopback. See bench/README.md.
+ * seeds data, and measures nine scenarios with autocannon over loopback. See bench/README.md.
  *
  *   npm run bench -- [--sessions 1000] [--duration 10] [--warmup 2] [--connections 32] [--rounds 5]
- *                    [--only rest-get,graphql-get,reference,list,nested,create,flow]
+ *                    [--only rest-get,graphql-get,reference,graphql-http,floor,list,nested,create,flow]
  *                    [--engine sqlite|postgresql] [--seed auto|api|direct] [--out bench/results]
  *   npm run bench -- --only held [--held 10000] [--held-window 15]   (held long-polls; bench/held-waits.ts)
  */
@@ -15,15 +15,14 @@ import { join, relative, resolve } from 'node:path';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { dist } from './dist';
 import { graphql, expectStatus } from './http';
-import { cpuSecondsOf, describeServers, memoryOf, onCleanup, RATE_LIMIT_UNREACHABLE, ROOT, runCleanups, sampleMemory, type ServerProcess, startGateway, startReference } from './processes';
+import { cpuSecondsOf, describeServers, memoryOf, onCleanup, RATE_LIMIT_UNREACHABLE, ROOT, runCleanups, sampleMemory, type ServerProcess, startFloor, startGateway, startGraphqlHttpPeer, startReference } from './processes';
 import { evaluateTargets, machineInfo, markdown, round, type ScenarioResult, textTable } from './report';
-import { cannon, flowOnce, flowSlice, GET_SESSION_QUERY, type HttpScenario, nestedQuery, once, SCENARIO_NAMES, type ScenarioName, scenarios, type Slice, summarize } from './scenarios';
+import { BY_ID, cannon, flowOnce, flowSlice, GET_SESSION_QUERY, type HttpScenario, nestedQuery, once, SCENARIO_NAMES, type ScenarioName, scenarios, type ServerName, type Slice, summarize } from './scenarios';
 import { heldDatabase, heldMarkdown, type HeldOptions, heldTargets, runHeldWaits } from './held-waits';
 import { seedDirect, seedRich, seedViaApi } from './seed';
-import { countStatements, type InProcess, inProcessGateway, inProcessReference, serverStatementCount } from './statements';
+import { countStatements, type InProcess, inProcessGateway, inProcessPeer, inProcessReference, serverStatementCount } from './statements';
 
 const RICH_SESSIONS = 50;
-const BY_ID: ScenarioName[] = ['rest-get', 'graphql-get', 'reference'];
 const API_SEED_MAX = 5_000;
 /** Seconds each slice runs on its new connections before it measures (see cannon()). */
 const CONNECTION_LEAD_S = 1;
@@ -51,8 +50,8 @@ function usage(problem?: string): never {
       '  --duration S      measured seconds per scenario (default 10)',
       '  --warmup S        warm-up seconds per scenario (default 2)',
       '  --connections N   concurrent connections / flow workers (default 32)',
-      '  --rounds N        the by-id scenarios 1-3 run interleaved in N slices each (default 5)',
-      `  --only a,b        scenarios, by name or number 1-7: ${SCENARIO_NAMES.map((n, i) => `${i + 1}=${n}`).join(' ')}`,
+      '  --rounds N        the by-id scenarios 1-5 run interleaved in N ≥ 3 slices each (default 5)',
+      `  --only a,b        scenarios, by name or number 1-9: ${SCENARIO_NAMES.map((n, i) => `${i + 1}=${n}`).join(' ')}`,
       '  --engine E        sqlite (default) or postgresql (needs BENCH_DATABASE_URL)',
       '  --seed M          auto (default), api or direct',
       '  --out DIR         where results go (default bench/results)',
@@ -107,14 +106,16 @@ function options(): Options {
   const engineRaw = parsed.engine ?? (process.env.BENCH_DATABASE_URL ? 'postgresql' : 'sqlite');
   const engine = engineRaw === 'sqlite' ? 'sqlite' : ['postgresql', 'postgres', 'pg'].includes(engineRaw) ? 'postgresql' : usage(`unknown engine "${engineRaw}"`);
   if (engine === 'postgresql' && !process.env.BENCH_DATABASE_URL) usage('--engine postgresql needs BENCH_DATABASE_URL=postgresql://user@host:port/db');
+  // The floor reads the SQLite file itself: on PostgreSQL there is none (dropped unless asked for by name).
+  if (engine === 'postgresql' && parsed.only?.split(',').some((s) => ['floor', '5'].includes(s.trim()))) usage('the floor scenario is SQLite only');
   if (!['auto', 'api', 'direct'].includes(parsed.seed!)) usage('--seed must be auto, api or direct');
   return {
     sessions: int('sessions', parsed.sessions!, 1),
     duration: int('duration', parsed.duration!, 1),
     warmup: int('warmup', parsed.warmup!, 0),
     connections: int('connections', parsed.connections!, 1),
-    rounds: int('rounds', parsed.rounds!, 1),
-    only: SCENARIO_NAMES.filter((n) => only.includes(n)), // always in the documented order: writes last
+    rounds: int('rounds', parsed.rounds!, 3), // medians and spreads need three
+    only: SCENARIO_NAMES.filter((n) => only.includes(n) && !(n === 'floor' && engine === 'postgresql')), // always in the documented order: writes last
     engine,
     seed: parsed.seed as Options['seed'],
     out: resolve(parsed.out!),
@@ -128,8 +129,11 @@ interface Env {
   key: string;
   gateway: ServerProcess;
   reference: ServerProcess | null;
+  graphqlHttp: ServerProcess | null;
+  floor: ServerProcess | null;
   inproc: InProcess;
   inprocRef: InProcess | null;
+  inprocPeer: InProcess | null;
   richIds: string[];
   /** The gateway's RSS (MB) when it had just started, and after seeding. */
   memory: { afterStartMB: number; afterSeedMB: number };
@@ -139,7 +143,7 @@ interface Env {
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 
 /** A fresh database (temp SQLite file, or a bench_<random> PostgreSQL schema), a gateway, seeded data. */
-async function setupEnv(opts: Options, sessions: number, withReference: boolean): Promise<Env> {
+async function setupEnv(opts: Options, sessions: number, names: readonly ScenarioName[]): Promise<Env> {
   const own: (() => Promise<void> | void)[] = [];
   let tornDown = false;
   const teardown = async () => {
@@ -184,18 +188,37 @@ async function setupEnv(opts: Options, sessions: number, withReference: boolean)
   log(`seeded ${sessions} sessions (${method}) + ${RICH_SESSIONS} with inbox & wait in ${((Date.now() - seedStarted) / 1000).toFixed(1)} s`);
 
   const afterSeedMB = memoryOf(gateway.pid)?.rssMB ?? NaN;
-  let reference: ServerProcess | null = null;
-  let inprocRef: InProcess | null = null;
-  if (withReference) {
-    reference = await startReference(databaseUrl, key);
-    own.push(() => reference!.stop());
-    log(`reference server at ${reference.url} (pid ${reference.pid})`);
-    inprocRef = await inProcessReference(databaseUrl);
-    own.push(() => inprocRef!.close());
-  }
+  const peer = async (name: ScenarioName, start: () => Promise<ServerProcess>) => {
+    if (!names.includes(name)) return null;
+    const server = await start();
+    own.push(() => server.stop());
+    log(`${server.name} server at ${server.url} (pid ${server.pid})`);
+    return server;
+  };
+  const inprocess = async (name: ScenarioName, build: () => Promise<InProcess>) => {
+    if (!names.includes(name)) return null;
+    const built = await build();
+    own.push(() => built.close());
+    return built;
+  };
+  const reference = await peer('reference', () => startReference(databaseUrl, key));
+  const graphqlHttp = await peer('graphql-http', () => startGraphqlHttpPeer(databaseUrl));
+  const floor = await peer('floor', () => startFloor(databaseUrl));
+  const inprocRef = await inprocess('reference', () => inProcessReference(databaseUrl));
+  const inprocPeer = await inprocess('graphql-http', () => inProcessPeer(databaseUrl));
   const inproc = await inProcessGateway(databaseUrl, key);
   own.push(() => inproc.close());
-  return { sessions: sessions + RICH_SESSIONS, databaseUrl, key, gateway, reference, inproc, inprocRef, richIds, memory: { afterStartMB, afterSeedMB }, teardown };
+  return {
+    sessions: sessions + RICH_SESSIONS, databaseUrl, key, gateway, reference, graphqlHttp, floor, inproc, inprocRef, inprocPeer, richIds,
+    memory: { afterStartMB, afterSeedMB }, teardown,
+  };
+}
+
+/** The process that answers a scenario. */
+function serverFor(env: Env, name: ServerName): ServerProcess {
+  const server = { gateway: env.gateway, reference: env.reference, 'graphql-http': env.graphqlHttp, floor: env.floor }[name];
+  if (!server) throw new Error(`${name} server not started`);
+  return server;
 }
 
 async function dropSchema(adminUrl: string, schema: string): Promise<void> {
@@ -227,6 +250,15 @@ async function validate(env: Env): Promise<void> {
     const gwUnauth = await fetch(`${env.gateway.url}/api/v1/sessions/${id}`);
     if (refUnauth.status !== 401 || gwUnauth.status !== 401) throw new Error('both by-id routes must refuse a request without a key');
   }
+  if (env.graphqlHttp) {
+    const peer = await graphql(env.graphqlHttp.url, env.key, GET_SESSION_QUERY, { id });
+    if (!isDeepStrictEqual(peer, { session })) throw new Error(`the graphql-http peer answers another body:\n${JSON.stringify(peer)}\n${JSON.stringify({ session })}`);
+  }
+  if (env.floor) {
+    const floor = await expectStatus(200, env.floor.url, env.key, 'GET', `/api/v1/sessions/${id}`);
+    if (!isDeepStrictEqual(rest, floor)) throw new Error(`the floor answers another body:\n${JSON.stringify(floor)}\n${JSON.stringify(rest)}`);
+    if ((await fetch(`${env.floor.url}/api/v1/sessions/${id}`)).status !== 401) throw new Error('the floor must refuse a request without a key');
+  }
   const nested = await graphql(env.gateway.url, env.key, nestedQuery(50));
   const page = nested.sessions.data as { inboxes: unknown[]; waits: unknown[]; timeline: unknown[] }[];
   const full = page.filter((s) => s.inboxes.length === 1 && s.waits.length === 1 && s.timeline.length >= 3).length;
@@ -244,7 +276,12 @@ async function countAll(env: Env, names: ScenarioName[]): Promise<Map<ScenarioNa
   const counts = new Map<ScenarioName, Counts>();
   for (const name of names) {
     const s = all[name];
-    const inproc = s.server === 'reference' ? env.inprocRef! : env.inproc;
+    // The floor does not go through the Database wrapper that counts statements (3 by construction).
+    if (s.server === 'floor') {
+      counts.set(name, { statements: null });
+      continue;
+    }
+    const inproc = s.server === 'reference' ? env.inprocRef! : s.server === 'graphql-http' ? env.inprocPeer! : env.inproc;
     const statements =
       s.kind === 'flow'
         ? await countStatements(inproc.db, () => flowOnce(inproc.base, env.key))
@@ -256,8 +293,9 @@ async function countAll(env: Env, names: ScenarioName[]): Promise<Map<ScenarioNa
     }
     counts.set(name, { statements, statementsAlt });
   }
-  log(`SQL statements per request (in-process): ${[...counts].map(([n, c]) => `${n} ${c.statements.perRequest}`).join(', ')}`);
+  log(`SQL statements per request (in-process): ${[...counts].map(([n, c]) => `${n} ${c.statements?.perRequest ?? '–'}`).join(', ')}`);
   await env.inprocRef?.close();
+  await env.inprocPeer?.close();
   await env.inproc.close();
   return counts;
 }
@@ -275,7 +313,7 @@ async function settle(base: string): Promise<void> {
 }
 
 /**
- * Phase 2: load against the real server processes. The three by-id scenarios (the ones compared with
+ * Phase 2: load against the real server processes. The by-id scenarios (the ones compared with
  * each other) run interleaved in `rounds` slices — 1,2,3, 2,3,1, 3,1,2, … — so drift in the machine's
  * load hits all three alike; every other scenario runs in one piece. Each scenario warms up once, before its
  * first slice.
@@ -287,7 +325,7 @@ async function loadAll(opts: Options, env: Env, names: ScenarioName[], counts: M
   const results: ScenarioResult[] = [];
   for (const group of groups) {
     const rounds = group.length > 1 ? opts.rounds : 1;
-    const state = new Map(group.map((n) => [n, { slices: [] as Slice[], statements: 0, rssMaxMB: 0, peakMB: 0, metrics: true, cpuSeconds: 0, cpu: true }]));
+    const state = new Map(group.map((n) => [n, { slices: [] as Slice[], statements: 0, rssMaxMB: 0, peakMB: 0, metrics: true, cpuSeconds: 0, cpu: true, cpuSlices: [] as number[] }]));
     if (rounds > 1) log(`▶ ${group.join(', ')}: interleaved, ${rounds} rounds of ${round(opts.duration / rounds, 2)} s each`);
     const warmed = new Set<ScenarioName>();
     for (let r = 0; r < rounds; r++) {
@@ -296,7 +334,7 @@ async function loadAll(opts: Options, env: Env, names: ScenarioName[], counts: M
       for (const name of group.map((_, i) => group[(i + r) % group.length])) {
         const s = all[name];
         const st = state.get(name)!;
-        const server = s.server === 'reference' ? env.reference! : env.gateway;
+        const server = serverFor(env, s.server);
         const seconds = opts.duration / rounds;
         if (!warmed.has(name)) {
           warmed.add(name);
@@ -319,7 +357,11 @@ async function loadAll(opts: Options, env: Env, names: ScenarioName[], counts: M
         const after = await serverStatementCount(server.url);
         const cpuAfter = cpuSecondsOf(server.pid);
         if (cpuBefore === null || cpuAfter === null) st.cpu = false;
-        else st.cpuSeconds += cpuAfter - cpuBefore;
+        else {
+          st.cpuSeconds += cpuAfter - cpuBefore;
+          const slice = st.slices[st.slices.length - 1];
+          if (slice.sent) st.cpuSlices.push(((cpuAfter - cpuBefore) / slice.sent) * 1e6);
+        }
         if (before === null || after === null) st.metrics = false;
         else st.statements += after - before;
       }
@@ -340,11 +382,12 @@ async function loadAll(opts: Options, env: Env, names: ScenarioName[], counts: M
         ...c,
         serverStatements: st.metrics && sent ? st.statements / sent : null,
         cpuPerRequestUs: st.cpu && sent ? (st.cpuSeconds / sent) * 1e6 : null,
+        cpuPerRequestUsSlices: st.cpu ? st.cpuSlices : [],
         memory: { rssMaxMB: st.rssMaxMB, peakMB: st.peakMB },
       };
       log(
         `  ${name}: ${round(load.requestsPerSec, 1)} ${name === 'flow' ? 'flows' : 'req'}/s, p50 ${round(load.p50, 1)} ms, p99 ${round(load.p99, 1)} ms, ` +
-          `errors ${load.errors}${load.errors ? ` ${JSON.stringify(load.errorDetail)}` : ''}, SQL/req ${c.statements.perRequest}` +
+          `errors ${load.errors}${load.errors ? ` ${JSON.stringify(load.errorDetail)}` : ''}, SQL/req ${c.statements?.perRequest ?? '–'}` +
           `${result.serverStatements === null ? '' : ` (under load ${round(result.serverStatements, 2)})`}` +
           `${result.cpuPerRequestUs === null ? '' : `, server CPU ${round(result.cpuPerRequestUs)} µs/req`}, peak RSS ${round(st.peakMB)} MB`,
       );
@@ -372,7 +415,7 @@ async function main(): Promise<void> {
   if (opts.only.length === 0) return;
   const results: ScenarioResult[] = [];
 
-  const env = await setupEnv(opts, opts.sessions, opts.only.includes('reference'));
+  const env = await setupEnv(opts, opts.sessions, opts.only);
   await validate(env);
   results.push(...(await loadAll(opts, env, opts.only, await countAll(env, opts.only))));
   const gatewayPeak = memoryOf(env.gateway.pid)?.peakMB;
@@ -381,23 +424,24 @@ async function main(): Promise<void> {
   // The list's scale target compares with the same list on 1,000 sessions, measured in this same run.
   if (opts.only.includes('list') && opts.sessions !== 1000) {
     log('\nbaseline for the list target: the same list on 1,000 sessions');
-    const base = await setupEnv({ ...opts, seed: 'auto' }, 1000, false);
+    const base = await setupEnv({ ...opts, seed: 'auto' }, 1000, ['list']);
     results.push(...(await loadAll(opts, base, ['list'], await countAll(base, ['list']))));
     await base.teardown();
   }
 
-  const targets = evaluateTargets(results, opts.connections);
+  const targets = evaluateTargets(results, { connections: opts.connections, rounds: opts.rounds });
   const notes = [
     'req/s and latencies from autocannon (flow: a hand-rolled loop of N workers, one flow = 6 HTTP requests, latency per flow).',
     'errors = non-2xx + connection errors/timeouts + bodies failing the scenario check (e.g. GraphQL `errors`); must be 0.',
     'SQL/req: in-process (createApp from dist/ in the bench process, same database), db.statements.count delta per request after a warm-up request; the fewest of 3 samples, all samples shown when they differ.',
-    'peak RSS: VmHWM of the server process (the gateway; the reference process for its own row) after the scenario.',
+    'peak RSS: VmHWM of the server process (the gateway; each peer\'s own process for its row) after the scenario.',
+    'by-id rows (rest-get, graphql-get, reference, graphql-http, floor) run interleaved round by round; each by-id target is judged on the median of its per-round ratios, with their lowest and highest (the spread) recorded in latest.json (`targets[].spread`).',
     `gateway RSS: ${round(env.memory.afterStartMB)} MB just started, ${round(env.memory.afterSeedMB)} MB after seeding, VmHWM ${round(gatewayPeak ?? NaN)} MB at the end of the main run.`,
     ...(results.some((r) => r.serverStatements !== null)
       ? ['SQL/req load: statements per request under load, from the gateway\'s own GET /metrics (sessions_gateway_sql_statements_total) read before each measured slice and after the server drained, divided by the requests sent; includes background work (the deadline settler every 500 ms), which weighs more the slower the scenario.']
       : ['SQL/req load: – because this build has no GET /metrics with sessions_gateway_sql_statements_total.']),
     ...(results.some((r) => r.cpuPerRequestUs !== null)
-      ? ['CPU µs/req: the server process\'s CPU time (user + system, all threads, from /proc/<pid>/stat) over each slice until it drained, divided by the requests sent. It leaves out time the machine gave to other work, so it moves less than req/s from run to run; the by-id lines show both ratios, and the targets are judged on req/s.']
+      ? ['CPU µs/req: the server process\'s CPU time (user + system, all threads, from /proc/<pid>/stat) over each slice until it drained, divided by the requests sent. It leaves out time the machine gave to other work, so it moves less than req/s from run to run; REST against the reference is judged on both.']
       : []),
     `rate limiting: the gateway runs with RATE_LIMIT_PER_MINUTE=${RATE_LIMIT_UNREACHABLE} (on, never reached); the in-process counting app runs with it off.`,
   ];

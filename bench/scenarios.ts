@@ -6,7 +6,13 @@
 import autocannon from 'autocannon';
 import { call, expectStatus } from './http';
 
-export const SCENARIO_NAMES = ['rest-get', 'graphql-get', 'reference', 'list', 'nested', 'create', 'flow'] as const;
+export const SCENARIO_NAMES = ['rest-get', 'graphql-get', 'reference', 'graphql-http', 'floor', 'list', 'nested', 'create', 'flow'] as const;
+
+/** The by-id rows, compared with each other: run interleaved, round by round. */
+export const BY_ID: readonly ScenarioName[] = ['rest-get', 'graphql-get', 'reference', 'graphql-http', 'floor'];
+
+/** Which process answers a scenario: the gateway, or one of the bench's peers. */
+export type ServerName = 'gateway' | 'reference' | 'graphql-http' | 'floor';
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 export interface Fixture {
@@ -19,8 +25,8 @@ export interface HttpScenario {
   kind: 'http';
   name: ScenarioName;
   title: string;
-  /** Which server answers: the gateway, or the hand-written reference. */
-  server: 'gateway' | 'reference';
+  /** Which server answers: the gateway, or a peer. */
+  server: ServerName;
   method: 'GET' | 'POST';
   path: (n: number) => string;
   body?: (n: number) => string;
@@ -48,20 +54,23 @@ export function scenarios(f: Fixture): Record<ScenarioName, Scenario> {
   const byId = (n: number) => `/api/v1/sessions/${f.richIds[n % f.richIds.length]}`;
   const restSession = (b: string) => b.startsWith('{"id":"sess_');
   const noErrors = (b: string) => b.startsWith('{"data":{') && !b.includes('"errors":');
+  const graphqlGet: HttpScenario = {
+    kind: 'http',
+    name: 'graphql-get',
+    title: 'GraphQL session(id)',
+    server: 'gateway',
+    method: 'POST',
+    path: () => '/graphql',
+    body: (n) => JSON.stringify({ query: GET_SESSION_QUERY, variables: { id: f.richIds[n % f.richIds.length] } }),
+    status: 200,
+    check: noErrors,
+  };
   return {
     'rest-get': { kind: 'http', name: 'rest-get', title: 'REST GET /api/v1/sessions/{id}', server: 'gateway', method: 'GET', path: byId, status: 200, check: restSession },
-    'graphql-get': {
-      kind: 'http',
-      name: 'graphql-get',
-      title: 'GraphQL session(id)',
-      server: 'gateway',
-      method: 'POST',
-      path: () => '/graphql',
-      body: (n) => JSON.stringify({ query: GET_SESSION_QUERY, variables: { id: f.richIds[n % f.richIds.length] } }),
-      status: 200,
-      check: noErrors,
-    },
+    'graphql-get': graphqlGet,
     reference: { kind: 'http', name: 'reference', title: 'hand-written Express+Prisma by id', server: 'reference', method: 'GET', path: byId, status: 200, check: restSession },
+    'graphql-http': { ...graphqlGet, name: 'graphql-http', title: 'graphql-http peer (same schema, bare node:http) session(id)', server: 'graphql-http' },
+    floor: { kind: 'http', name: 'floor', title: 'floor: node:http + better-sqlite3 by id', server: 'floor', method: 'GET', path: byId, status: 200, check: restSession },
     list: {
       kind: 'http',
       name: 'list',

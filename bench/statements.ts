@@ -4,10 +4,11 @@
  * on an ephemeral loopback port and reads `db.statements.count` around single requests. The reference
  * app is built the same way around its own createDatabase().
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
-import { type Database, dist } from './dist';
+import { type App, type Database, dist } from './dist';
+import { buildPeerApp, createPeerListener } from './graphql-http-peer';
 import { createReferenceApp, loadKeys } from './reference-server';
 
 export interface InProcess {
@@ -16,7 +17,7 @@ export interface InProcess {
   close(): Promise<void>;
 }
 
-async function listen(app: Express): Promise<{ server: Server; base: string }> {
+async function listen(app: Express | RequestListener): Promise<{ server: Server; base: string }> {
   const server = createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
@@ -48,7 +49,12 @@ export async function inProcessGateway(databaseUrl: string, apiKey: string): Pro
     RATE_LIMIT_PER_MINUTE: '0',
   });
   const built = await dist.app().createApp(config);
-  const { server, base } = await listen(built.app);
+  return serveBuilt(built, built.app);
+}
+
+/** Serves an app built by createApp on a loopback port; close() stops the server, then the app. */
+async function serveBuilt(built: App, listener: Express | RequestListener): Promise<InProcess> {
+  const { server, base } = await listen(listener);
   return {
     base,
     db: built.db,
@@ -70,6 +76,12 @@ export async function inProcessReference(databaseUrl: string): Promise<InProcess
       await db.close();
     }),
   };
+}
+
+/** The graphql-http peer built in-process, for its statement count (its own createApp, same database). */
+export async function inProcessPeer(databaseUrl: string): Promise<InProcess> {
+  const built = await buildPeerApp(databaseUrl);
+  return serveBuilt(built, createPeerListener(built));
 }
 
 export interface StatementCount {

@@ -4,6 +4,8 @@ import type { RestRoute } from './rest-adapter';
  * The documented REST routes, one row each: the GraphQL operation it runs, where its variables come
  * from, and how `data` becomes the contract's body. Adding a route means adding a row.
  */
+/** Every list's `pagination`: the contract's three fields, then the cursor of the next page. */
+const PAGINATION_FIELDS = 'limit offset total next';
 const SESSION_FIELDS = 'id name status createdAt updatedAt completedAt metadata inboxIds waitIds';
 
 const sessionBody = (s: Record<string, unknown> & { inboxIds: string[]; waitIds: string[] }) => ({
@@ -35,12 +37,12 @@ export const sessionRoutes: RestRoute[] = [
     method: 'GET',
     path: '/sessions',
     action: 'list sessions',
-    operation: `query ListSessions($status: SessionStatus, $limit: Int, $offset: Int) {
-      sessions(status: $status, limit: $limit, offset: $offset) {
-        data { id name status createdAt } pagination { limit offset total }
+    operation: `query ListSessions($status: SessionStatus, $limit: Int, $offset: Int, $after: String) {
+      sessions(status: $status, limit: $limit, offset: $offset, after: $after) {
+        data { id name status createdAt } pagination { ${PAGINATION_FIELDS} }
       }
     }`,
-    variables: ({ query }) => ({ status: query.status, limit: query.limit, offset: query.offset }),
+    variables: ({ query }) => ({ status: query.status, limit: query.limit, offset: query.offset, after: query.after }),
     body: (data) => data.sessions,
   },
   {
@@ -149,10 +151,10 @@ export const inboxRoutes: RestRoute[] = [
     method: 'GET',
     path: '/inboxes',
     action: 'list inboxes',
-    operation: `query ListInboxes($status: InboxStatusFilter, $limit: Int, $offset: Int) {
-      inboxes(status: $status, limit: $limit, offset: $offset) { data { ${INBOX_FIELDS} } pagination { limit offset total } }
+    operation: `query ListInboxes($status: InboxStatusFilter, $limit: Int, $offset: Int, $after: String) {
+      inboxes(status: $status, limit: $limit, offset: $offset, after: $after) { data { ${INBOX_FIELDS} } pagination { ${PAGINATION_FIELDS} } }
     }`,
-    variables: ({ query }) => ({ status: query.status, limit: query.limit, offset: query.offset }),
+    variables: ({ query }) => ({ status: query.status, limit: query.limit, offset: query.offset, after: query.after }),
     body: (data) => data.inboxes,
   },
   {
@@ -191,10 +193,10 @@ export const inboxRoutes: RestRoute[] = [
     method: 'GET',
     path: '/inboxes/:id/messages',
     action: 'list messages',
-    operation: `query ListMessages($id: ID!, $limit: Int, $offset: Int) {
-      inboxMessages(inboxId: $id, limit: $limit, offset: $offset) { data { ${MESSAGE_SUMMARY} } pagination { limit offset total } }
+    operation: `query ListMessages($id: ID!, $limit: Int, $offset: Int, $after: String) {
+      inboxMessages(inboxId: $id, limit: $limit, offset: $offset, after: $after) { data { ${MESSAGE_SUMMARY} } pagination { ${PAGINATION_FIELDS} } }
     }`,
-    variables: ({ params, query }) => ({ id: params.id, limit: query.limit, offset: query.offset }),
+    variables: ({ params, query }) => ({ id: params.id, limit: query.limit, offset: query.offset, after: query.after }),
     body: (data) => data.inboxMessages,
   },
   {

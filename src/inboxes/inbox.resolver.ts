@@ -1,5 +1,6 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../graphql/context';
+import { AFTER_ARG, LIMIT_ARG, OFFSET_ARG } from '../graphql/page-args';
 import { Message } from '../messages/message.type';
 import { Wait } from '../waits/wait.type';
 import { CreateInboxInput, Inbox, InboxPage, InboxStatusFilter } from './inbox.type';
@@ -12,10 +13,11 @@ export class InboxResolver {
   inboxes(
     @Ctx() ctx: Context,
     @Arg('status', () => InboxStatusFilter, { nullable: true }) status: InboxStatusFilter | null,
-    @Arg('limit', () => Int, { defaultValue: 20, description: '1 to 100' }) limit: number,
-    @Arg('offset', () => Int, { defaultValue: 0 }) offset: number,
+    @Arg(...LIMIT_ARG) limit: number,
+    @Arg(...OFFSET_ARG) offset: number | null,
+    @Arg(...AFTER_ARG) after: string | null,
   ): Promise<InboxPage> {
-    return ctx.services.inboxes.list(ctx.principal.ownerId, { status, limit, offset });
+    return ctx.services.inboxes.list(ctx.principal.ownerId, { status, limit, offset, after });
   }
 
   @Query(() => Inbox, { nullable: true, description: 'An inbox by id; NOT_FOUND when it does not exist or is not yours.' })

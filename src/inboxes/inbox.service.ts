@@ -5,7 +5,8 @@ import { intInRange, jsonObject } from '../common/validate';
 import type { Database, Tx } from '../db/client';
 import { isId, newId, randomBase62 } from '../db/ids';
 import { ConflictError, NotFoundError } from '../graphql/errors';
-import { pageArgs } from '../graphql/pagination';
+import { olderThan } from '../graphql/cursor';
+import { type PageRequest, pageArgs, pageOf } from '../graphql/pagination';
 import type { HistoryService } from '../history/history.service';
 import type { SessionService } from '../sessions/session.service';
 import { deleteInboxFiles } from '../messages/message-files';
@@ -87,8 +88,8 @@ export class InboxService {
     return this.toInbox(row);
   }
 
-  async list(ownerId: string, args: { status?: InboxStatusFilter | null; limit: number; offset: number }): Promise<InboxPage> {
-    const { limit, offset } = pageArgs(args);
+  async list(ownerId: string, args: { status?: InboxStatusFilter | null } & PageRequest): Promise<InboxPage> {
+    const page = pageArgs(args);
     const now = this.clock();
     const status = args.status ?? null;
     // Filters on the effective status, so an inbox past its deadline is listed as expired at once.
@@ -98,11 +99,17 @@ export class InboxService {
       ...(status === 'active' ? { status: 'active', expiresAt: { gt: now } } : {}),
       ...(status === 'expired' ? { OR: [{ status: 'expired' }, { status: 'active', expiresAt: { lte: now } }] } : {}),
     };
+    // The cursor goes beside the filter (AND), never into `where` itself, which counts the total.
     const [rows, total] = await Promise.all([
-      this.db.prisma.inbox.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: limit, skip: offset }),
+      this.db.prisma.inbox.findMany({
+        where: page.after ? { AND: [where, olderThan('createdAt', page.after)] } : where,
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        take: page.limit + 1,
+        skip: page.offset,
+      }),
       this.db.prisma.inbox.count({ where }),
     ]);
-    return { data: rows.map((r) => this.toInbox(r)), pagination: { limit, offset, total } };
+    return pageOf(rows, page, total, (r) => r.createdAt, (r) => this.toInbox(r));
   }
 
   async get(ownerId: string, id: string): Promise<Inbox> {

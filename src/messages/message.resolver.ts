@@ -1,7 +1,8 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { extractLinks } from '../extract/link';
 import { extractCodes } from '../extract/otp';
 import type { Context } from '../graphql/context';
+import { AFTER_ARG, LIMIT_ARG, OFFSET_ARG } from '../graphql/page-args';
 import { DeliverMessageInput } from './message.input';
 import type { FileBody } from './message-files';
 import { Message, MessageAttachment, MessageCode, MessageFile, MessageLink, MessagePage } from './message.type';
@@ -17,10 +18,11 @@ export class MessageResolver {
   inboxMessages(
     @Ctx() ctx: Context,
     @Arg('inboxId', () => ID) inboxId: string,
-    @Arg('limit', () => Int, { defaultValue: 20 }) limit: number,
-    @Arg('offset', () => Int, { defaultValue: 0 }) offset: number,
+    @Arg(...LIMIT_ARG) limit: number,
+    @Arg(...OFFSET_ARG) offset: number | null,
+    @Arg(...AFTER_ARG) after: string | null,
   ): Promise<MessagePage> {
-    return ctx.services.messages.listForInbox(ctx.principal.ownerId, inboxId, { limit, offset });
+    return ctx.services.messages.listForInbox(ctx.principal.ownerId, inboxId, { limit, offset, after });
   }
 
   @Mutation(() => Message, { description: "Delivers a message to an inbox over HTTP (providers' inbound webhooks, tests)." })

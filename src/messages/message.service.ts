@@ -5,7 +5,8 @@ import { join as sqlJoin } from '@prisma/client/runtime/client';
 import { groupBy } from '../common/group-by';
 import { isId, newId } from '../db/ids';
 import { BadUserInputError, ConflictError, NotFoundError } from '../graphql/errors';
-import { pageArgs } from '../graphql/pagination';
+import { olderThan } from '../graphql/cursor';
+import { type PageRequest, pageArgs, pageOf } from '../graphql/pagination';
 import type { HistoryService } from '../history/history.service';
 import type { InboxRow, InboxService } from '../inboxes/inbox.service';
 import type { WaitService } from '../waits/wait.service';
@@ -112,15 +113,20 @@ export class MessageService {
   }
 
   /** Newest first. */
-  async listForInbox(ownerId: string, inboxId: string, args: { limit: number; offset: number }): Promise<MessagePage> {
-    const { limit, offset } = pageArgs(args);
+  async listForInbox(ownerId: string, inboxId: string, args: PageRequest): Promise<MessagePage> {
+    const page = pageArgs(args);
     await this.inboxes.findOwned(this.db.prisma, ownerId, inboxId);
     const where = { inboxId };
     const [rows, total] = await Promise.all([
-      this.db.prisma.message.findMany({ where, orderBy: [{ receivedAt: 'desc' }, { id: 'desc' }], take: limit, skip: offset }),
+      this.db.prisma.message.findMany({
+        where: page.after ? { ...where, ...olderThan('receivedAt', page.after) } : where,
+        orderBy: [{ receivedAt: 'desc' }, { id: 'desc' }],
+        take: page.limit + 1,
+        skip: page.offset,
+      }),
       this.db.prisma.message.count({ where }),
     ]);
-    return { data: rows.map(toMessage), pagination: { limit, offset, total } };
+    return pageOf(rows, page, total, (r) => r.receivedAt, toMessage);
   }
 
   /**

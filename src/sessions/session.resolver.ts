@@ -1,6 +1,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { Arg, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Info, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../graphql/context';
+import { AFTER_ARG, LIMIT_ARG, OFFSET_ARG } from '../graphql/page-args';
 import { selectedFields } from '../graphql/selection';
 import { TimelineEvent } from '../history/event.type';
 import { Replay } from '../history/replay.type';
@@ -15,10 +16,11 @@ export class SessionResolver {
   sessions(
     @Ctx() ctx: Context,
     @Arg('status', () => SessionStatus, { nullable: true }) status: SessionStatus | null,
-    @Arg('limit', () => Int, { defaultValue: 20, description: '1 to 100' }) limit: number,
-    @Arg('offset', () => Int, { defaultValue: 0 }) offset: number,
+    @Arg(...LIMIT_ARG) limit: number,
+    @Arg(...OFFSET_ARG) offset: number | null,
+    @Arg(...AFTER_ARG) after: string | null,
   ): Promise<SessionPage> {
-    return ctx.services.sessions.list(ctx.principal.ownerId, { status, limit, offset });
+    return ctx.services.sessions.list(ctx.principal.ownerId, { status, limit, offset, after });
   }
 
   @Query(() => Session, { nullable: true, description: 'A session by id; NOT_FOUND when it does not exist or is not yours.' })

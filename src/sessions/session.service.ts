@@ -3,7 +3,8 @@ import { jsonObject, requireText } from '../common/validate';
 import type { Database, Tx } from '../db/client';
 import { isId, newId } from '../db/ids';
 import { ConflictError, NotFoundError } from '../graphql/errors';
-import { pageArgs } from '../graphql/pagination';
+import { olderThan } from '../graphql/cursor';
+import { type PageRequest, pageArgs, pageOf } from '../graphql/pagination';
 import type { HistoryService } from '../history/history.service';
 import type { Replay } from '../history/replay.type';
 import type { TimelineEvent } from '../history/event.type';
@@ -62,16 +63,17 @@ export class SessionService {
     return toSession(row);
   }
 
-  async list(ownerId: string, args: { status?: SessionStatus | null; limit: number; offset: number }): Promise<SessionPage> {
-    const { limit, offset } = pageArgs(args);
-    const where = { ownerId, ...(args.status ? { status: args.status } : {}) };
-    // Newest first; the id breaks ties between sessions created in the same millisecond. The total
-    // comes from the per-owner counters, not from counting (possibly 100,000s of) rows.
+  async list(ownerId: string, args: { status?: SessionStatus | null } & PageRequest): Promise<SessionPage> {
+    const page = pageArgs(args);
+    const where = { ownerId, ...(args.status ? { status: args.status } : {}), ...(page.after ? olderThan('createdAt', page.after) : {}) };
+    // Newest first; the id breaks ties between sessions created in the same millisecond (the order of
+    // the (ownerId[, status], createdAt, id) indexes, which a cursor seeks into). The total comes from
+    // the per-owner counters, not from counting (possibly 100,000s of) rows.
     const [rows, total] = await Promise.all([
-      this.db.prisma.session.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: limit, skip: offset }),
+      this.db.prisma.session.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: page.limit + 1, skip: page.offset }),
       countSessions(this.db, ownerId, args.status ?? null),
     ]);
-    return { data: rows.map(toSession), pagination: { limit, offset, total } };
+    return pageOf(rows, page, total, (r) => r.createdAt, toSession);
   }
 
   /**

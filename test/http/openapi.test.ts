@@ -272,7 +272,7 @@ describe('docs/openapi.yaml matches the route table (src/http/routes.ts)', () =>
       },
     ]);
     expect(examplesOf(sessions.get.responses['200'])).toEqual([
-      { data: [{ id: 'sess_789', name: 'user-signup-flow', status: 'active', createdAt: '2024-06-12T10:00:00Z' }], pagination: { limit: 20, offset: 0, total: 5 } },
+      { data: [{ id: 'sess_789', name: 'user-signup-flow', status: 'active', createdAt: '2024-06-12T10:00:00Z' }], pagination: { limit: 20, offset: 0, total: 5, next: null } },
     ]);
     expect(examplesOf(doc.paths['/api/v1/sessions/{id}/complete'].post.responses['200'])).toEqual([
       { id: 'sess_789', status: 'completed', completedAt: '2024-06-12T10:05:00Z' },

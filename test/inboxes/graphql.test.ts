@@ -45,8 +45,8 @@ describe('GraphQL: inboxes, messages and waits end to end', () => {
     expect((await ok(`query($id: ID!) { inbox(id: $id) { ${INBOX} } }`, { id: inbox.id })).inbox).toEqual(inbox);
     const defaults = await ok('mutation { createInbox { id ttl: expiresAt createdAt } }');
     expect(defaults.createInbox.ttl).toBe(plusSeconds(defaults.createInbox.createdAt, 3600));
-    const listed = await ok('{ inboxes(status: active, limit: 1) { data { id } pagination { limit offset total } } }');
-    expect(listed.inboxes).toEqual({ data: [{ id: defaults.createInbox.id }], pagination: { limit: 1, offset: 0, total: 2 } });
+    const listed = await ok('{ inboxes(status: active, limit: 1) { data { id } pagination { limit offset total next } } }');
+    expect(listed.inboxes).toEqual({ data: [{ id: defaults.createInbox.id }], pagination: { limit: 1, offset: 0, total: 2, next: expect.any(String) } });
     // REST and GraphQL agree.
     const rest = (await s.request('GET', '/api/v1/inboxes?status=active&limit=1')).body;
     expect(rest.data.map((d: any) => d.id)).toEqual([defaults.createInbox.id]);

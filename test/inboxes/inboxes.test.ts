@@ -108,16 +108,16 @@ describe('GET /api/v1/inboxes', () => {
     const reply = await list('', own);
     expect(reply.status).toBe(200);
     expect(Object.keys(reply.body)).toEqual(['data', 'pagination']);
-    expect(reply.body.pagination).toEqual({ limit: 20, offset: 0, total: 23 });
+    expect(reply.body.pagination).toEqual({ limit: 20, offset: 0, total: 23, next: expect.any(String) });
     expect(reply.body.data.map((d: any) => d.id)).toEqual([...ids].reverse().slice(0, 20));
     for (const d of reply.body.data) expect(Object.keys(d)).toEqual(INBOX_KEYS);
   });
 
   it('pages with limit and offset, echoing them', async () => {
     const page = await list('?limit=5&offset=20', own);
-    expect(page.body.pagination).toEqual({ limit: 5, offset: 20, total: 23 });
+    expect(page.body.pagination).toEqual({ limit: 5, offset: 20, total: 23, next: null });
     expect(page.body.data.map((d: any) => d.id)).toEqual([ids[2], ids[1], ids[0]]);
-    expect((await list('?limit=100&offset=100', own)).body).toEqual({ data: [], pagination: { limit: 100, offset: 100, total: 23 } });
+    expect((await list('?limit=100&offset=100', own)).body).toEqual({ data: [], pagination: { limit: 100, offset: 100, total: 23, next: null } });
   });
 
   it('filters by status active / expired, on the effective status', async () => {

@@ -123,17 +123,17 @@ describe('GET /api/v1/inboxes/{id}/messages and /api/v1/messages/{id}', () => {
     for (let i = 0; i < 5; i++) ids.push((await deliver(s, inbox.id, { from: 'a@x.test', subject: `m${i}` })).id);
     const all = await listMessages(inbox.id);
     expect(all.status).toBe(200);
-    expect(all.body.pagination).toEqual({ limit: 20, offset: 0, total: 5 });
+    expect(all.body.pagination).toEqual({ limit: 20, offset: 0, total: 5, next: null });
     expect(all.body.data.map((m: any) => m.id)).toEqual([...ids].reverse());
     for (const m of all.body.data) expect(Object.keys(m)).toEqual(MESSAGE_KEYS);
     const page = await listMessages(inbox.id, '?limit=2&offset=1');
-    expect(page.body).toEqual({ data: all.body.data.slice(1, 3), pagination: { limit: 2, offset: 1, total: 5 } });
-    expect((await listMessages(inbox.id, '?offset=10')).body).toEqual({ data: [], pagination: { limit: 20, offset: 10, total: 5 } });
+    expect(page.body).toEqual({ data: all.body.data.slice(1, 3), pagination: { limit: 2, offset: 1, total: 5, next: expect.any(String) } });
+    expect((await listMessages(inbox.id, '?offset=10')).body).toEqual({ data: [], pagination: { limit: 20, offset: 10, total: 5, next: null } });
   });
 
   it('an inbox with no mail lists nothing', async () => {
     const inbox = await createInbox(s);
-    expect((await listMessages(inbox.id)).body).toEqual({ data: [], pagination: { limit: 20, offset: 0, total: 0 } });
+    expect((await listMessages(inbox.id)).body).toEqual({ data: [], pagination: { limit: 20, offset: 0, total: 0, next: null } });
   });
 
   it('GET /messages/{id} returns the summary plus text and html', async () => {

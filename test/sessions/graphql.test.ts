@@ -165,7 +165,7 @@ describe('REST and GraphQL see the same data', () => {
   it('the same list, in the same order, with the same total', async () => {
     for (const status of ['', 'active', 'completed']) {
       const rest = (await s.request('GET', `/api/v1/sessions?limit=50${status ? `&status=${status}` : ''}`)).body;
-      const gql = (await s.gql('query($st: SessionStatus) { sessions(limit: 50, status: $st) { data { id name status createdAt } pagination { limit offset total } } }', { st: status || null })).body.data.sessions;
+      const gql = (await s.gql('query($st: SessionStatus) { sessions(limit: 50, status: $st) { data { id name status createdAt } pagination { limit offset total next } } }', { st: status || null })).body.data.sessions;
       expect(gql).toEqual(rest);
       expect(rest.data.length).toBeGreaterThan(0);
     }

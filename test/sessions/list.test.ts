@@ -34,7 +34,7 @@ describe('GET /api/v1/sessions', () => {
     const reply = await list();
     expect(reply.status).toBe(200);
     expect(Object.keys(reply.body)).toEqual(['data', 'pagination']);
-    expect(reply.body.pagination).toEqual({ limit: 20, offset: 0, total: 25 });
+    expect(reply.body.pagination).toEqual({ limit: 20, offset: 0, total: 25, next: expect.any(String) });
     expect(reply.body.data.map((d: any) => d.id)).toEqual(newestFirst().slice(0, 20).map((m) => m.id));
   });
 
@@ -55,13 +55,13 @@ describe('GET /api/v1/sessions', () => {
   it('pages with limit and offset, echoing them', async () => {
     const all = newestFirst().map((m) => m.id);
     const page = await list('?limit=10&offset=10');
-    expect(page.body.pagination).toEqual({ limit: 10, offset: 10, total: 25 });
+    expect(page.body.pagination).toEqual({ limit: 10, offset: 10, total: 25, next: expect.any(String) });
     expect(page.body.data.map((d: any) => d.id)).toEqual(all.slice(10, 20));
     const last = await list('?offset=20');
     expect(last.body.data.map((d: any) => d.id)).toEqual(all.slice(20));
-    expect(last.body.pagination).toEqual({ limit: 20, offset: 20, total: 25 });
+    expect(last.body.pagination).toEqual({ limit: 20, offset: 20, total: 25, next: null });
     const beyond = await list('?offset=100');
-    expect(beyond.body).toEqual({ data: [], pagination: { limit: 20, offset: 100, total: 25 } });
+    expect(beyond.body).toEqual({ data: [], pagination: { limit: 20, offset: 100, total: 25, next: null } });
   });
 
   it('accepts the bounds limit=1 and limit=100', async () => {
@@ -78,7 +78,7 @@ describe('GET /api/v1/sessions', () => {
   ])('status=%s lists only those, with their total', async (status, count, pick) => {
     const reply = await list(`?status=${status}&limit=100`);
     expect(reply.status).toBe(200);
-    expect(reply.body.pagination).toEqual({ limit: 100, offset: 0, total: count });
+    expect(reply.body.pagination).toEqual({ limit: 100, offset: 0, total: count, next: null });
     const expected = newestFirst().filter((m) => pick(mine.indexOf(m)));
     expect(reply.body.data.map((d: any) => d.id)).toEqual(expected.map((m) => m.id));
     for (const d of reply.body.data) expect(d.status).toBe(status);
@@ -86,7 +86,7 @@ describe('GET /api/v1/sessions', () => {
 
   it('status filter and paging combine', async () => {
     const reply = await list('?status=active&limit=5&offset=15');
-    expect(reply.body.pagination).toEqual({ limit: 5, offset: 15, total: 17 });
+    expect(reply.body.pagination).toEqual({ limit: 5, offset: 15, total: 17, next: null });
     expect(reply.body.data).toHaveLength(2);
   });
 
