@@ -189,8 +189,59 @@ export interface paths {
          *     replaying workflows. Event types include `session.created`, `session.completed`,
          *     `session.failed`, `inbox.created`, `inbox.expired`, `inbox.deleted`, `message.received`,
          *     `wait.created`, `wait.completed`, `wait.timed_out` and `wait.canceled`.
+         *
+         *     **Paging.** With `limit` or `after` (or both) the answer is one page, `{events, next}`: each event
+         *     also carries its `cursor`, and `next` is the cursor to pass as `after` for the next page (`null`
+         *     on the last page). Each page costs the same however long the timeline is. Without either
+         *     parameter the body is the whole timeline, `{events}`, as before. Cursors are shared with the
+         *     event stream (`GET /api/v1/sessions/{id}/events`, `Last-Event-ID`) and GraphQL
+         *     (`TimelineEvent.cursor`).
          */
         get: operations["getSessionTimeline"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sessions/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The session id.
+                 * @example sess_789
+                 */
+                id: components["parameters"]["SessionId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Watch a session's events live (Server-Sent Events)
+         * @description A `text/event-stream` of the session's events: first those after the cursor (all of them
+         *     without one), then each new one as it is committed. Every message has `id:` (the event's cursor),
+         *     `event:` (its type) and `data:` (`{"timestamp","type","payload"}` as JSON). The stream ends
+         *     after `session.completed` or `session.failed`. A comment line (`: heartbeat`) is sent every 15 s
+         *     (`STREAM_HEARTBEAT_MS`) while nothing happens.
+         *
+         *     **Resuming.** An `EventSource` reconnects by itself and sends `Last-Event-ID`; the stream then
+         *     continues right after that event, with nothing skipped and nothing repeated (also across
+         *     server restarts and instances). `?after=<cursor>` does the same and wins over the header.
+         *
+         *     **Ends with a reason.** When the server ends a stream early it sends a `retry:` hint and an
+         *     `event: error` whose data is `{"error","message"}`: at shutdown (`Service unavailable`), when
+         *     the API key is revoked (`Unauthorized`), or when the client reads too slowly and more than
+         *     `STREAM_BUFFER_EVENTS` events wait for it (`Slow consumer`). Resume from the last `id:`.
+         *
+         *     Errors are decided before the stream starts and answered as JSON like every other route:
+         *     `401`, `404` (also another owner's session), `400` (a bad cursor), and `429` when the key
+         *     already has `MAX_STREAMS_PER_KEY` (default 100) streams open (GraphQL subscriptions count too)
+         *     or its rate limit is spent.
+         */
+        get: operations["streamSessionEvents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -340,6 +391,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/messages/{id}/raw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The message id.
+                 * @example msg_456
+                 */
+                id: components["parameters"]["MessageId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Download the raw source
+         * @description The message exactly as received (RFC 5322 source, byte for byte), as `message/rfc822`. Stored
+         *     for mail received over SMTP or delivered raw; a message delivered as JSON parts has none (`404
+         *     Message source not found`), and deleting its inbox deletes it.
+         */
+        get: operations["getMessageRaw"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messages/{id}/attachments/{attachmentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The message id.
+                 * @example msg_456
+                 */
+                id: components["parameters"]["MessageId"];
+                /**
+                 * @description An id from the message's `attachments`.
+                 * @example att_789
+                 */
+                attachmentId: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * Download an attachment
+         * @description One attachment (or inline part) of a message, listed in the message's `attachments`, with its
+         *     own content type. Deleting the inbox deletes it.
+         */
+        get: operations["getMessageAttachment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/waits": {
         parameters: {
             query?: never;
@@ -353,7 +464,9 @@ export interface paths {
          * Create a wait
          * @description Wait for the first message that arrives in the inbox after now, passes the filters, and contains
          *     what `type` asks for: an `otp` (one-time code), a `magic_link`, or any `message` (the value is
-         *     the message id). The wait ends `completed` (with `result`), `timed_out` after `timeoutSeconds`
+         *     the message id). With `since`, messages already received at or after that time count first,
+         *     oldest first, matched atomically with the wait's creation (the wait may be created `completed`):
+         *     send the mail first, create the wait second, and nothing is missed. The wait ends `completed` (with `result`), `timed_out` after `timeoutSeconds`
          *     (which fails its session), or `canceled`. The inbox must accept mail; the session (default: the
          *     inbox's session) must be `active`. Read the outcome with the long-poll `GET /api/v1/waits/{id}?waitSeconds=…`.
          */
@@ -384,7 +497,8 @@ export interface paths {
          *     (`completed`, `timed_out` or `canceled`); a wait that has already ended answers at once. If the
          *     time runs out first, the still-`pending` wait is returned (status 200) — poll again. The
          *     request may also answer early, still pending, when the server shuts down. A pending wait past
-         *     its deadline is reported `timed_out`.
+         *     its deadline is reported `timed_out`. One API key may hold at most `MAX_HELD_PER_KEY` long-polls
+         *     (default 1,000) at once on one instance; the next gets `429`.
          */
         get: operations["getWait"];
         put?: never;
@@ -491,9 +605,12 @@ export interface components {
         } | null;
         Pagination: {
             limit: number;
+            /** @description Rows skipped, as given; 0 when paging by cursor (`after`). */
             offset: number;
             /** @description How many items match the filter in all. */
             total: number;
+            /** @description Pass as `after` to read the next page; null on the last page. */
+            next: string | null;
         };
         /**
          * @description Sessions start `active` and end `completed` or `failed`.
@@ -555,6 +672,20 @@ export interface components {
         };
         Timeline: {
             events: components["schemas"]["TimelineEvent"][];
+        };
+        CursorEvent: {
+            timestamp: components["schemas"]["Timestamp"];
+            type: string;
+            payload: {
+                [key: string]: unknown;
+            };
+            /** @description Opaque: pass it as `after` (or Last-Event-ID) to continue right after this event. */
+            cursor: string;
+        };
+        TimelinePage: {
+            events: components["schemas"]["CursorEvent"][];
+            /** @description The cursor for the next page; null on the last page. */
+            next: string | null;
         };
         ReplayStep: {
             index: number;
@@ -625,7 +756,7 @@ export interface components {
             sizeBytes: number;
             receivedAt: components["schemas"]["Timestamp"];
         };
-        /** @description A received message with its text and HTML bodies. */
+        /** @description A received message with its bodies, headers, attachments, and every code and link in it. */
         Message: {
             id: string;
             inboxId: string;
@@ -636,6 +767,45 @@ export interface components {
             receivedAt: components["schemas"]["Timestamp"];
             text: string | null;
             html: string | null;
+            cc: string[];
+            replyTo: string[];
+            /** @description The Message-ID header. */
+            messageId: string | null;
+            /** @description The In-Reply-To header. */
+            inReplyTo: string | null;
+            /** @description Every header field in order, unfolded, encoded words decoded (empty for a message delivered as JSON parts). */
+            headers: {
+                name: string;
+                value: string;
+            }[];
+            /** @description Attachments and inline parts in order; download with `GET /api/v1/messages/{id}/attachments/{attachmentId}`. */
+            attachments: {
+                /** @example att_789 */
+                id: string;
+                filename: string | null;
+                contentType: string;
+                sizeBytes: number;
+                /** @description The Content-ID without angle brackets (inline parts referenced as `cid:` in the HTML). */
+                contentId: string | null;
+            }[];
+            /** @description Every OTP-like code (dates, prices, phone and order numbers excluded), each value once, best first; `best` marks the one an otp wait takes. */
+            codes: {
+                /** @description Group separators removed ("123 456" → "123456"). */
+                value: string;
+                /** @enum {string} */
+                part: "text" | "html" | "subject";
+                /** @description Offset in the part as the extractor reads it (HTML as text, blanks collapsed). */
+                start: number;
+                end: number;
+                best: boolean;
+            }[];
+            /** @description Every http(s) link, each URL once, in reading order (HTML anchors first); `picked` marks the one a magic_link wait takes. */
+            links: {
+                url: string;
+                /** @description The anchor text (or alt/title), or for a written URL the words just before it. */
+                text: string;
+                picked: boolean;
+            }[];
         };
         MessageList: {
             data: components["schemas"]["MessageSummary"][];
@@ -654,6 +824,21 @@ export interface components {
             from?: string;
             /** @description The subject must contain this (case-insensitive). No NUL characters or unpaired surrogates. */
             subjectContains?: string;
+            /** @description A recipient (To) must contain this (case-insensitive); for catch-all inboxes. */
+            to?: string;
+            /**
+             * @description A JavaScript regular expression the subject must match; a leading `(?i)` ignores case. Each
+             *     match runs with a time bound (50 ms): a pattern that backtracks catastrophically does not match
+             *     instead of hanging the server. An invalid pattern is a `400` naming the field.
+             */
+            subjectMatches?: string;
+            /** @description As subjectMatches, for the text body or the HTML body read as text. */
+            bodyMatches?: string;
+            /**
+             * @description Only for `type: otp`: a regular expression with exactly one capture group; the group's text
+             *     (first match in text, HTML as text, then subject) is the code, instead of the built-in extractor.
+             */
+            pattern?: string;
         };
         /** @description What a completed wait extracted. */
         WaitResult: {
@@ -671,6 +856,12 @@ export interface components {
             /** @default 120 */
             timeoutSeconds?: number;
             filters?: components["schemas"]["WaitFilters"];
+            /**
+             * Format: date-time
+             * @description RFC 3339; at most 24 hours ago and not in the future (`400` naming `since` otherwise). Messages
+             *     received at or after it, before the wait was created, are matched first, oldest first.
+             */
+            since?: string;
         };
         /** @description Waiting for a message in an inbox, and what was extracted from it. */
         Wait: {
@@ -682,6 +873,8 @@ export interface components {
             status: components["schemas"]["WaitStatus"];
             timeoutSeconds: number;
             filters: components["schemas"]["WaitFilters"];
+            /** @description Present only when the wait was created with `since`. */
+            since?: components["schemas"]["Timestamp"];
             /** @description Set when status is completed, else null. */
             result: components["schemas"]["WaitResult"] | null;
             createdAt: components["schemas"]["Timestamp"];
@@ -690,7 +883,13 @@ export interface components {
         };
     };
     responses: {
-        /** @description The API key's rate limit is spent for this minute; retry after `Retry-After` seconds. */
+        /**
+         * @description The API key's rate limit is spent for this minute; retry after `Retry-After` seconds. On a
+         *     long-poll (`GET /api/v1/waits/{id}?waitSeconds=N`) also when the key already holds
+         *     `MAX_HELD_PER_KEY` long-polls (default 1,000) on this instance
+         *     (`{"error":"Too many requests","message":"At most 1000 long-polls and streams may be held open at once per API key; retry when one has ended"}`):
+         *     retry when one of them has answered.
+         */
         TooManyRequests: {
             headers: {
                 "Retry-After": components["headers"]["Retry-After"];
@@ -844,10 +1043,17 @@ export interface components {
         };
     };
     parameters: {
+        /**
+         * @description A cursor (an event's `cursor`, or the `next` of a page): start right after that event.
+         * @example ZTQy
+         */
+        EventAfter: string;
         /** @description Number of results per page. */
         Limit: number;
-        /** @description Number of results to skip. */
+        /** @description Number of results to skip. Not together with `after` (400). For deep pages prefer `after`, which costs the same at any depth. */
         Offset: number;
+        /** @description An opaque cursor, `pagination.next` of the previous page: the page that follows it, in the same order. Rows inserted or deleted meanwhile are neither skipped nor repeated. Not together with `offset` (400); a cursor this service did not issue is refused (400). */
+        After: string;
         /**
          * @description The session id.
          * @example sess_789
@@ -1005,8 +1211,10 @@ export interface operations {
             query?: {
                 /** @description Number of results per page. */
                 limit?: components["parameters"]["Limit"];
-                /** @description Number of results to skip. */
+                /** @description Number of results to skip. Not together with `after` (400). For deep pages prefer `after`, which costs the same at any depth. */
                 offset?: components["parameters"]["Offset"];
+                /** @description An opaque cursor, `pagination.next` of the previous page: the page that follows it, in the same order. Rows inserted or deleted meanwhile are neither skipped nor repeated. Not together with `offset` (400); a cursor this service did not issue is refused (400). */
+                after?: components["parameters"]["After"];
                 /** @description Filter by session status. One of active, completed, or failed. */
                 status?: components["schemas"]["SessionStatus"];
             };
@@ -1038,7 +1246,8 @@ export interface operations {
                      *       "pagination": {
                      *         "limit": 20,
                      *         "offset": 0,
-                     *         "total": 5
+                     *         "total": 5,
+                     *         "next": null
                      *       }
                      *     }
                      */
@@ -1458,7 +1667,15 @@ export interface operations {
     };
     getSessionTimeline: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Events per page (1 to 500; 50 when only `after` is given). */
+                limit?: number;
+                /**
+                 * @description A cursor (an event's `cursor`, or the `next` of a page): start right after that event.
+                 * @example ZTQy
+                 */
+                after?: components["parameters"]["EventAfter"];
+            };
             header?: never;
             path: {
                 /**
@@ -1514,10 +1731,10 @@ export interface operations {
                      *       ]
                      *     }
                      */
-                    "application/json": components["schemas"]["Timeline"];
+                    "application/json": components["schemas"]["Timeline"] | components["schemas"]["TimelinePage"];
                 };
             };
-            /** @description The id in the path is not valid percent-encoded UTF-8 (e.g. `%FF`), or a body sent anyway is not valid JSON. No request body is read. */
+            /** @description A `limit` out of range, an `after` that is not a cursor, an id in the path that is not valid percent-encoded UTF-8 (e.g. `%FF`), or a body sent anyway that is not valid JSON. No request body is read. */
             400: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -1546,6 +1763,89 @@ export interface operations {
                      * @example {
                      *       "error": "Internal server error",
                      *       "message": "Failed to retrieve timeline"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    streamSessionEvents: {
+        parameters: {
+            query?: {
+                /**
+                 * @description A cursor (an event's `cursor`, or the `next` of a page): start right after that event.
+                 * @example ZTQy
+                 */
+                after?: components["parameters"]["EventAfter"];
+            };
+            header?: {
+                /** @description The last event id (cursor) received; sent by EventSource when it reconnects. */
+                "Last-Event-ID"?: string;
+            };
+            path: {
+                /**
+                 * @description The session id.
+                 * @example sess_789
+                 */
+                id: components["parameters"]["SessionId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event stream. */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example id: ZTE
+                     *     event: session.created
+                     *     data: {"timestamp":"2024-06-12T10:00:00Z","type":"session.created","payload":{"sessionId":"sess_789"}}
+                     *
+                     *     : heartbeat
+                     *
+                     *     id: ZTk
+                     *     event: session.completed
+                     *     data: {"timestamp":"2024-06-12T10:05:00Z","type":"session.completed","payload":{"sessionId":"sess_789"}}
+                     */
+                    "text/event-stream": string;
+                };
+            };
+            /** @description An `after` (or `Last-Event-ID`) that is not a cursor, or an id in the path that is not valid percent-encoded UTF-8. */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["SessionNotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
+            /** @description Internal error (details are logged, never sent). */
+            500: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal server error",
+                     *       "message": "Failed to stream events"
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
@@ -1652,8 +1952,10 @@ export interface operations {
             query?: {
                 /** @description Number of results per page. */
                 limit?: components["parameters"]["Limit"];
-                /** @description Number of results to skip. */
+                /** @description Number of results to skip. Not together with `after` (400). For deep pages prefer `after`, which costs the same at any depth. */
                 offset?: components["parameters"]["Offset"];
+                /** @description An opaque cursor, `pagination.next` of the previous page: the page that follows it, in the same order. Rows inserted or deleted meanwhile are neither skipped nor repeated. Not together with `offset` (400); a cursor this service did not issue is refused (400). */
+                after?: components["parameters"]["After"];
                 /** @description Filter by inbox status. */
                 status?: "active" | "expired";
             };
@@ -1688,7 +1990,8 @@ export interface operations {
                      *       "pagination": {
                      *         "limit": 20,
                      *         "offset": 0,
-                     *         "total": 1
+                     *         "total": 1,
+                     *         "next": null
                      *       }
                      *     }
                      */
@@ -1973,8 +2276,10 @@ export interface operations {
             query?: {
                 /** @description Number of results per page. */
                 limit?: components["parameters"]["Limit"];
-                /** @description Number of results to skip. */
+                /** @description Number of results to skip. Not together with `after` (400). For deep pages prefer `after`, which costs the same at any depth. */
                 offset?: components["parameters"]["Offset"];
+                /** @description An opaque cursor, `pagination.next` of the previous page: the page that follows it, in the same order. Rows inserted or deleted meanwhile are neither skipped nor repeated. Not together with `offset` (400); a cursor this service did not issue is refused (400). */
+                after?: components["parameters"]["After"];
             };
             header?: never;
             path: {
@@ -2015,7 +2320,8 @@ export interface operations {
                      *       "pagination": {
                      *         "limit": 20,
                      *         "offset": 0,
-                     *         "total": 1
+                     *         "total": 1,
+                     *         "next": null
                      *       }
                      *     }
                      */
@@ -2137,7 +2443,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["InboxNotFound"];
             405: components["responses"]["MethodNotAllowed"];
-            /** @description The inbox no longer accepts mail — or the Idempotency-Key was already used with a different request, or that request is still in progress. */
+            /** @description The inbox no longer accepts mail, or it is full (INBOX_MAX_MESSAGES / INBOX_MAX_BYTES) — or the Idempotency-Key was already used with a different request, or that request is still in progress. */
             409: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -2208,7 +2514,40 @@ export interface operations {
                      *       "sizeBytes": 412,
                      *       "receivedAt": "2024-06-12T10:02:30Z",
                      *       "text": "Your code is 123456",
-                     *       "html": null
+                     *       "html": null,
+                     *       "cc": [],
+                     *       "replyTo": [],
+                     *       "messageId": "<a1b2c3@example.com>",
+                     *       "inReplyTo": null,
+                     *       "headers": [
+                     *         {
+                     *           "name": "From",
+                     *           "value": "noreply@example.com"
+                     *         },
+                     *         {
+                     *           "name": "To",
+                     *           "value": "k3q9x0v2m5n8p1r4@sessions.localhost"
+                     *         },
+                     *         {
+                     *           "name": "Subject",
+                     *           "value": "Your code"
+                     *         },
+                     *         {
+                     *           "name": "Message-ID",
+                     *           "value": "<a1b2c3@example.com>"
+                     *         }
+                     *       ],
+                     *       "attachments": [],
+                     *       "codes": [
+                     *         {
+                     *           "value": "123456",
+                     *           "part": "text",
+                     *           "start": 13,
+                     *           "end": 19,
+                     *           "best": true
+                     *         }
+                     *       ],
+                     *       "links": []
                      *     }
                      */
                     "application/json": components["schemas"]["Message"];
@@ -2243,6 +2582,187 @@ export interface operations {
                      * @example {
                      *       "error": "Internal server error",
                      *       "message": "Failed to retrieve message"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMessageRaw: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The message id.
+                 * @example msg_456
+                 */
+                id: components["parameters"]["MessageId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The bytes, streamed, with `Content-Disposition: attachment`. */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    /** @description `attachment; filename="…"; filename*=UTF-8''…` */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "message/rfc822": string;
+                };
+            };
+            /** @description An id in the path is not valid percent-encoded UTF-8 (e.g. `%FF`). */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Invalid request",
+                     *       "message": "The request could not be read"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description The message does not exist or is not yours (`Message not found`), or it has no stored source (`Message source not found`). */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "message": "Message not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
+            /** @description Internal error (details are logged, never sent). */
+            500: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal server error",
+                     *       "message": "Failed to download message source"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMessageAttachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The message id.
+                 * @example msg_456
+                 */
+                id: components["parameters"]["MessageId"];
+                /**
+                 * @description An id from the message's `attachments`.
+                 * @example att_789
+                 */
+                attachmentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The bytes, streamed, with `Content-Disposition: attachment`. */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    /** @description `attachment; filename="…"; filename*=UTF-8''…` */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+            /** @description An id in the path is not valid percent-encoded UTF-8 (e.g. `%FF`). */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Invalid request",
+                     *       "message": "The request could not be read"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description The message does not exist or is not yours (`Message not found`), or it has no such attachment (`Attachment not found`). */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not found",
+                     *       "message": "Message not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            405: components["responses"]["MethodNotAllowed"];
+            429: components["responses"]["TooManyRequests"];
+            /** @description Internal error (details are logged, never sent). */
+            500: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal server error",
+                     *       "message": "Failed to download attachment"
                      *     }
                      */
                     "application/json": components["schemas"]["Error"];
