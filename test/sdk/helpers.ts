@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, request, type IncomingMessage, type Server } from 'node:http';
+import type { Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { RouteTable } from '../../src/http/route-table';
 import { restRoutes } from '../../src/http/routes';
@@ -75,6 +76,50 @@ export async function startFlakyProxy(target: string): Promise<FlakyProxy> {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     seen,
     plan: (...next) => void steps.push(...next),
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+export interface CuttingProxy {
+  url: string;
+  /** The path and query of every request that reached the proxy, in order. */
+  seen: { path: string; lastEventId: string | undefined }[];
+  /** Cuts every open client connection now (midway through a streamed answer). */
+  cut(): void;
+  close(): Promise<void>;
+}
+
+/** A streaming HTTP proxy (answers pass through as they come, e.g. SSE) whose connections can be cut on cue. */
+export async function startCuttingProxy(target: string): Promise<CuttingProxy> {
+  const seen: CuttingProxy['seen'] = [];
+  const sockets = new Set<Socket>();
+  const upstream = new URL(target);
+  const server: Server = createServer((req, res) => {
+    const lastEventId = req.headers['last-event-id'];
+    seen.push({ path: req.url!, lastEventId: typeof lastEventId === 'string' ? lastEventId : undefined });
+    const forward = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode!, answer.headers);
+      res.flushHeaders();
+      answer.pipe(res);
+    });
+    forward.on('error', () => req.socket.destroy());
+    res.on('close', () => forward.destroy());
+    req.pipe(forward);
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    seen,
+    cut: () => {
+      for (const socket of sockets) socket.destroy();
+    },
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -2,7 +2,7 @@ import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import { type Inbox, type Session, SessionsGateway, SessionsGatewayError, type Wait, WaitTimeoutError } from '../../sdk/typescript/src';
 import { startServer, type TestServer } from '../support/server';
-import { rawMessage, uncoveredRoutes } from './helpers';
+import { rawMessage, startCuttingProxy, uncoveredRoutes } from './helpers';
 
 /**
  * The TypeScript SDK against a real server: the API reference's lines run verbatim, then every REST
@@ -140,6 +140,128 @@ describe('every REST route', () => {
   });
 });
 
+/** A multipart message with a text body and one PDF attachment, as an RFC 822 source. */
+function withAttachment(to: string, pdf: Buffer): string {
+  return [
+    'From: Sender <sender@example.test>',
+    `To: ${to}`,
+    'Cc: Copy <copy@example.test>',
+    'Reply-To: replies@example.test',
+    'Message-ID: <m1@example.test>',
+    'Subject: Your invoice',
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/mixed; boundary="b1"',
+    '',
+    '--b1',
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    'Your code is 246810. Open https://app.example.test/invoice?id=7',
+    '--b1',
+    'Content-Type: application/pdf; name="invoice.pdf"',
+    'Content-Disposition: attachment; filename="invoice.pdf"',
+    'Content-Transfer-Encoding: base64',
+    '',
+    pdf.toString('base64'),
+    '--b1--',
+    '',
+  ].join('\r\n');
+}
+
+describe('messages: details, raw source and attachments', () => {
+  it('reads headers, codes, links and attachments, and downloads the source and the file', async () => {
+    const inbox = await client.inboxes.create();
+    const pdf = Buffer.from('%PDF-1.4\n' + 'x'.repeat(300) + '\n%%EOF\n');
+    const source = withAttachment(inbox.emailAddress, pdf);
+    const summary = await client.inboxes.deliver(inbox.id, source);
+    const message = await client.messages.get(summary.id);
+    expect(message).toMatchObject({ cc: ['copy@example.test'], replyTo: ['replies@example.test'], messageId: '<m1@example.test>', inReplyTo: null });
+    expect(message.headers).toContainEqual({ name: 'Subject', value: 'Your invoice' });
+    expect(message.codes.find((c) => c.best)?.value).toBe('246810');
+    expect(message.links.map((l) => l.url)).toContain('https://app.example.test/invoice?id=7');
+    expect(message.attachments).toEqual([{ id: expect.any(String), filename: 'invoice.pdf', contentType: 'application/pdf', sizeBytes: pdf.length, contentId: null }]);
+
+    const raw: Uint8Array = await client.messages.raw(summary.id);
+    expect(Buffer.from(raw).equals(Buffer.from(source, 'utf8'))).toBe(true);
+    const file = await client.messages.attachment(summary.id, message.attachments[0]!.id);
+    expect(file.contentType).toMatch(/^application\/pdf/);
+    expect(file.filename).toBe('invoice.pdf');
+    expect(Buffer.from(file.data).equals(pdf)).toBe(true);
+    await expect(client.messages.attachment(summary.id, 'att_missing')).rejects.toMatchObject({ status: 404 });
+  });
+});
+
+describe('sessions: paged timeline and the live event stream', () => {
+  it('pages the timeline by cursor, equal to the whole timeline', async () => {
+    const session = await client.sessions.create({ name: 'paged-timeline' });
+    for (let i = 0; i < 4; i++) await client.inboxes.create({ sessionId: session.id });
+    const whole = await client.sessions.timeline(session.id);
+    const first = await client.sessions.timeline(session.id, { limit: 2 });
+    expectTypeOf(first.next).toEqualTypeOf<string | null>();
+    expect(first.events).toHaveLength(2);
+    expect(first.next).toBe(first.events[1]!.cursor);
+    const rest = await client.sessions.timeline(session.id, { after: first.next! });
+    expect(rest.next).toBeNull();
+    const all: string[] = [];
+    for await (const event of client.sessions.iterateTimeline(session.id, { limit: 2 })) all.push(event.type);
+    expect(all).toEqual(whole.events.map((e) => e.type));
+    expect([...first.events, ...rest.events].map((e) => e.type)).toEqual(all);
+  });
+
+  it('events arrive live, and the stream ends after the terminal event', async () => {
+    const session = await client.sessions.create({ name: 'live' });
+    const seen: string[] = [];
+    const stream = client.sessions.events(session.id);
+    for await (const event of stream) {
+      seen.push(event.type);
+      expect(event.cursor).toEqual(expect.any(String));
+      // Each step happens only after the previous event came in: they arrive live.
+      if (event.type === 'session.created') await client.inboxes.create({ sessionId: session.id });
+      if (event.type === 'inbox.created') await client.sessions.complete(session.id);
+    }
+    expect(seen).toEqual(['session.created', 'inbox.created', 'session.completed']);
+  });
+
+  it('resumes by itself after a forced disconnect, with no gap and no duplicate', async () => {
+    const proxy = await startCuttingProxy(s.url);
+    const viaProxy = new SessionsGateway({ apiKey: s.apiKey, baseUrl: proxy.url });
+    try {
+      const session = await client.sessions.create({ name: 'resume' });
+      const inbox = await client.inboxes.create({ sessionId: session.id });
+      const got: { cursor: string; type: string }[] = [];
+      for await (const event of viaProxy.sessions.events(session.id)) {
+        got.push({ cursor: event.cursor, type: event.type });
+        if (got.length === 2) {
+          proxy.cut(); // midway: the stream is open and the session goes on
+          await client.inboxes.deliver(inbox.id, { from: 'a@example.test', subject: 'during the cut', text: 'x' });
+          await client.inboxes.create({ sessionId: session.id });
+          await client.sessions.fail(session.id, { reason: 'done' });
+        }
+      }
+      const expected: { cursor: string; type: string }[] = [];
+      for await (const event of client.sessions.iterateTimeline(session.id)) expected.push({ cursor: event.cursor, type: event.type });
+      expect(got).toEqual(expected);
+      expect(got.at(-1)?.type).toBe('session.failed');
+      // The second connection asked for what followed the last event received.
+      expect(proxy.seen.length).toBeGreaterThanOrEqual(2);
+      expect(proxy.seen[1]!.path).toContain(`after=${encodeURIComponent(got[1]!.cursor)}`);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('starts after a given cursor, and a missing session is a NotFoundError before any stream', async () => {
+    const session = await client.sessions.create({ name: 'after' });
+    await client.inboxes.create({ sessionId: session.id });
+    await client.sessions.complete(session.id);
+    const [first] = (await client.sessions.timeline(session.id, { limit: 1 })).events;
+    const rest: string[] = [];
+    for await (const event of client.sessions.events(session.id, { after: first!.cursor })) rest.push(event.type);
+    expect(rest).toEqual(['inbox.created', 'session.completed']);
+    const missing = client.sessions.events('sess_missing')[Symbol.asyncIterator]().next();
+    await expect(missing).rejects.toMatchObject({ name: 'NotFoundError', status: 404 });
+  });
+});
+
 describe('coverage', () => {
   // Runs after the tests above (vitest keeps file order): together they reached every REST route.
   it('the tests above reached every route of the REST table through the client', () => {
@@ -169,6 +291,32 @@ describe('pagination: iterate() walks every page', () => {
     const subjects: string[] = [];
     for await (const message of client.messages.iterate(inboxes[0]!, { limit: 2 })) subjects.push(message.subject);
     expect(subjects.sort()).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
+  });
+});
+
+describe('waits that look back (since) and the new filters', () => {
+  it('waitForOtp with since takes a message that came before the wait', async () => {
+    const inbox = await client.inboxes.create();
+    const before = new Date(Date.now() - 60_000);
+    await client.inboxes.deliver(inbox.id, { from: 'auth@example.test', subject: 'Login code', text: 'Your code is 135790' });
+    expect(await client.inboxes.waitForOtp(inbox.id, { since: before, subjectMatches: '^Login', timeoutSeconds: 5 })).toBe('135790');
+    expect(await client.inboxes.waitForLink(inbox.id, { since: before.toISOString(), timeoutSeconds: 1 }).catch((e: unknown) => e)).toBeInstanceOf(WaitTimeoutError);
+  });
+
+  it('waits.create takes since, to, subjectMatches, bodyMatches and pattern', async () => {
+    const inbox = await client.inboxes.create();
+    await client.inboxes.deliver(inbox.id, { from: 'a@example.test', to: [inbox.emailAddress], subject: 'Ref ticket', text: 'ticket REF-4321 opened' });
+    const since = new Date(Date.now() - 60_000).toISOString();
+    const wait = await client.waits.create({
+      inboxId: inbox.id,
+      type: 'otp',
+      since,
+      timeoutSeconds: 5,
+      filters: { to: inbox.emailAddress, subjectMatches: 'ticket$', bodyMatches: 'REF-\\d+', pattern: 'REF-(\\d+)' },
+    });
+    expect(wait.since).toEqual(expect.any(String));
+    expect(await client.waits.waitFor(wait.id, { timeoutSeconds: 10 })).toMatchObject({ status: 'completed', result: { value: '4321' } });
+    await expect(client.waits.create({ inboxId: inbox.id, type: 'otp', filters: { subjectMatches: '(' } })).rejects.toMatchObject({ status: 400, message: expect.stringMatching(/subjectMatches/) });
   });
 });
 

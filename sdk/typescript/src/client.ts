@@ -51,8 +51,9 @@ export class SessionsGateway {
     this.baseUrl = options.baseUrl ?? env('SESSIONS_GATEWAY_URL') ?? DEFAULT_BASE_URL;
     const timeout = options.timeout ?? 60_000;
     const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
-    const transport = new Transport({ apiKey, baseUrl: this.baseUrl, maxRetries: options.maxRetries ?? 2, timeout, fetch: fetchImpl });
-    this.sessions = new Sessions(transport);
+    const maxRetries = options.maxRetries ?? 2;
+    const transport = new Transport({ apiKey, baseUrl: this.baseUrl, maxRetries, timeout, fetch: fetchImpl });
+    this.sessions = new Sessions(transport, maxRetries);
     this.messages = new Messages(transport);
     this.waits = new Waits(transport, timeout);
     this.inboxes = new Inboxes(transport, this.messages, this.waits);

@@ -12,6 +12,7 @@ export {
 } from './errors.js';
 export type { RequestOptions } from './transport.js';
 export type { WaitForOptions } from './resources/waits.js';
+export type { SessionEventsParams } from './event-stream.js';
 export type { WaitForMailOptions } from './resources/inboxes.js';
 export type { Sessions } from './resources/sessions.js';
 export type { Inboxes } from './resources/inboxes.js';

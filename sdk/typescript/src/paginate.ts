@@ -5,20 +5,20 @@ import type { Pagination } from './types.js';
 const MAX_PAGE = 100;
 
 /**
- * Walks every page of an offset-paginated list, starting at `params.offset` (default 0), `params.limit`
- * items a page (default 100). Items created while iterating may shift the pages (lists are newest first).
+ * Walks every page of a list by cursor: the first page as `params` say (from `offset` or `after`), then
+ * each `pagination.next` as `after` until it is null. Rows created or deleted meanwhile are neither
+ * skipped nor repeated. `params.limit` items a page (default 100).
  */
-export async function* paginate<P extends { limit?: number; offset?: number }, T>(
+export async function* paginate<P extends { limit?: number; offset?: number; after?: string }, T>(
   params: P,
   options: RequestOptions | undefined,
   fetchPage: (params: P, options: RequestOptions | undefined) => Promise<{ data: T[]; pagination: Pagination }>,
 ): AsyncGenerator<T, void, undefined> {
-  let offset = params.offset ?? 0;
-  const limit = params.limit ?? MAX_PAGE;
+  let page = await fetchPage({ ...params, limit: params.limit ?? MAX_PAGE }, options);
   for (;;) {
-    const page = await fetchPage({ ...params, limit, offset }, options);
     yield* page.data;
-    offset += page.data.length;
-    if (page.data.length === 0 || offset >= page.pagination.total) return;
+    const next = page.pagination.next;
+    if (next === null || page.data.length === 0) return;
+    page = await fetchPage({ ...params, limit: params.limit ?? MAX_PAGE, offset: undefined, after: next }, options);
   }
 }

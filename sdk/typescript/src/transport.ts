@@ -23,6 +23,8 @@ export interface Call {
   body?: unknown;
   /** A text body sent as is, with `contentType`. */
   rawBody?: { text: string; contentType: string };
+  /** Extra request headers (e.g. Last-Event-ID). */
+  headers?: Record<string, string>;
   retry: RetryKind;
   options?: RequestOptions;
 }
@@ -40,6 +42,13 @@ interface Answer {
   status: number;
   headers: Headers;
   text: string;
+  bytes: Uint8Array;
+}
+
+/** A downloaded file: its bytes and the headers that describe them. */
+export interface Download {
+  data: Uint8Array;
+  headers: Headers;
 }
 
 const IN_PROGRESS = 'A request with this Idempotency-Key is still in progress';
@@ -51,9 +60,58 @@ export class Transport {
   constructor(private readonly opts: TransportOptions) {}
 
   async request<T>(call: Call): Promise<T> {
+    return parseJson(await this.send(call)) as T;
+  }
+
+  /** A call whose 2xx answer is a file: its bytes as received, and its headers. */
+  async download(call: Call): Promise<Download> {
+    const answer = await this.send(call, 'application/octet-stream, */*');
+    return { data: answer.bytes, headers: answer.headers };
+  }
+
+  /**
+   * Opens a streaming GET (Server-Sent Events) and returns the response once its headers are in; the
+   * body is for the caller to read. Errors before the stream starts are thrown like any call's; the
+   * timeout covers only the wait for the headers. Not retried here: a stream's reader resumes by cursor.
+   */
+  async openStream(call: Call, signal: AbortSignal): Promise<Response> {
+    const headers = { ...this.headers('text/event-stream'), ...call.headers };
+    const timeoutMs = call.options?.timeout ?? this.opts.timeout;
+    let timedOut = false;
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(signal.reason);
+    signal.throwIfAborted();
+    signal.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, timeoutMs);
+    let res: Response;
+    try {
+      res = await this.opts.fetch(this.url(call), { method: 'GET', headers, signal: controller.signal });
+    } catch (err) {
+      signal.removeEventListener('abort', onAbort);
+      if (signal.aborted) throw signal.reason;
+      const message = timedOut ? `Request timed out after ${timeoutMs} ms` : `Connection failed: ${describe(err)}`;
+      throw new ConnectionError({ error: 'Connection error', message, cause: err });
+    } finally {
+      clearTimeout(timer);
+    }
+    // From here the caller's signal aborts the body read through `controller`.
+    if (res.status < 300) return res;
+    signal.removeEventListener('abort', onAbort);
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    throw errorFrom({ status: res.status, headers: res.headers, bytes, text: new TextDecoder().decode(bytes) });
+  }
+
+  private headers(accept: string): Record<string, string> {
+    return { authorization: `Bearer ${this.opts.apiKey}`, accept };
+  }
+
+  private async send(call: Call, accept = 'application/json'): Promise<Answer> {
     const options = call.options ?? {};
     const maxRetries = call.retry === 'none' ? 0 : (options.maxRetries ?? this.opts.maxRetries);
-    const headers: Record<string, string> = { authorization: `Bearer ${this.opts.apiKey}`, accept: 'application/json' };
+    const headers = this.headers(accept);
     let body: string | undefined;
     if (call.rawBody) {
       headers['content-type'] = call.rawBody.contentType;
@@ -70,7 +128,7 @@ export class Transport {
       let failure: SessionsGatewayError;
       try {
         const answer = await this.attempt(url, call.method, headers, body, options);
-        if (answer.status < 300) return parseJson(answer) as T;
+        if (answer.status < 300) return answer;
         failure = errorFrom(answer);
       } catch (err) {
         if (!(err instanceof ConnectionError)) throw err;
@@ -104,7 +162,8 @@ export class Transport {
     try {
       const res = await this.opts.fetch(url, { method, headers, body, signal: controller.signal });
       // The body is read under the same timeout and signal.
-      return { status: res.status, headers: res.headers, text: await res.text() };
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      return { status: res.status, headers: res.headers, bytes, text: new TextDecoder().decode(bytes) };
     } catch (err) {
       if (userSignal?.aborted) throw userSignal.reason;
       const message = timedOut ? `Request timed out after ${timeoutMs} ms` : `Connection failed: ${describe(err)}`;
@@ -163,7 +222,7 @@ function errorFrom(res: Answer): SessionsGatewayError {
   return new ErrorClass({ status: res.status, error, message, requestId: res.headers.get('x-request-id') ?? undefined, retryAfter });
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const onAbort = () => {

@@ -18,6 +18,14 @@ export type FailSessionParams = Schemas['FailSessionRequest'];
 export type FailSessionResponse = Schemas['FailSessionResponse'];
 export type Timeline = Schemas['Timeline'];
 export type TimelineEvent = Schemas['TimelineEvent'];
+/** A timeline event with its cursor (paged timeline, event stream). */
+export type CursorEvent = Schemas['CursorEvent'];
+/** One page of a timeline: pass `next` as `after` for the next page (null on the last). */
+export type TimelinePage = Schemas['TimelinePage'];
+/** Paging a timeline: `limit` events (1 to 500, default 50) after the cursor `after`. */
+export type TimelinePageParams = QueryOf<'getSessionTimeline'>;
+/** An event of the live stream (GET /sessions/{id}/events): the SSE `data:` with the `id:` as `cursor`. */
+export type SessionEvent = CursorEvent;
 export type Replay = Schemas['Replay'];
 export type ReplayStep = Schemas['ReplayStep'];
 
@@ -28,6 +36,10 @@ export type CreateInboxParams = Schemas['CreateInboxRequest'];
 export type ListInboxesParams = QueryOf<'listInboxes'>;
 
 export type Message = Schemas['Message'];
+export type MessageHeader = Message['headers'][number];
+export type MessageAttachment = Message['attachments'][number];
+export type MessageCode = Message['codes'][number];
+export type MessageLink = Message['links'][number];
 export type MessageSummary = Schemas['MessageSummary'];
 export type MessageList = Schemas['MessageList'];
 export type DeliverMessageParams = Schemas['DeliverMessageRequest'];
@@ -40,6 +52,13 @@ export type WaitFilters = Schemas['WaitFilters'];
 export type WaitResult = Schemas['WaitResult'];
 export type CreateWaitParams = Schemas['CreateWaitRequest'];
 export type GetWaitParams = QueryOf<'getWait'>;
+
+/** A downloaded attachment: its bytes, content type and file name (from Content-Disposition). */
+export interface AttachmentFile {
+  data: Uint8Array;
+  contentType: string;
+  filename: string | null;
+}
 
 export type Pagination = Schemas['Pagination'];
 export type ErrorBody = Schemas['Error'];

@@ -12,6 +12,11 @@ export interface WaitForMailOptions extends WaitFilters {
   timeoutSeconds?: number;
   /** The session the wait belongs to (default: the inbox's). */
   sessionId?: string;
+  /**
+   * Also match messages already received at or after this time (at most 24 h back), oldest first: the
+   * mail that arrived before the wait was created is not missed.
+   */
+  since?: Date | string;
 }
 
 const path = (id: string) => `/api/v1/inboxes/${encodeURIComponent(id)}`;
@@ -70,9 +75,9 @@ export class Inboxes {
   }
 
   private async waitForValue(id: string, type: 'otp' | 'magic_link', opts: WaitForMailOptions, options?: RequestOptions): Promise<string> {
-    const { timeoutSeconds = DEFAULT_WAIT_SECONDS, sessionId, from, subjectContains } = opts;
-    const filters = { ...(from !== undefined && { from }), ...(subjectContains !== undefined && { subjectContains }) };
-    const wait = await this.waits.create({ inboxId: id, sessionId, type, timeoutSeconds, filters }, options);
+    const { timeoutSeconds = DEFAULT_WAIT_SECONDS, sessionId, since, ...given } = opts;
+    const filters: WaitFilters = Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined));
+    const wait = await this.waits.create({ inboxId: id, sessionId, type, timeoutSeconds, filters, since: since instanceof Date ? since.toISOString() : since }, options);
     return this.waits.valueOf(wait, timeoutSeconds, options);
   }
 }
