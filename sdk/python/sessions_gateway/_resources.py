@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import math
+import re
 import time
+from datetime import datetime, timezone
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, TypeVar, Union
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
-from ._transport import RequestOptions, Transport
+from ._events import stream_events
+from ._transport import Download, RequestOptions, Transport
 from .errors import SessionsGatewayError, WaitTimeoutError
 from .types import (
+    AttachmentFile,
     CompleteSessionResponse,
+    CursorEvent,
     FailSessionResponse,
     Inbox,
     InboxList,
@@ -23,6 +28,7 @@ from .types import (
     SessionList,
     SessionListItem,
     Timeline,
+    TimelinePage,
     Wait,
     WaitFilters,
     from_json,
@@ -41,18 +47,37 @@ def _id(value: str) -> str:
     return quote(value, safe="")
 
 
-def _paginate(fetch_page: Callable[[int, int], Any], limit: Optional[int], offset: Optional[int]) -> Iterator[Any]:
-    """Walks every page of an offset-paginated list (lists are newest first: items created meanwhile
-    may shift the pages)."""
-    offset = offset or 0
+def _rfc3339(value: Union[datetime, str]) -> str:
+    if isinstance(value, str):
+        return value
+    if value.tzinfo is None:
+        raise ValueError("since must be timezone-aware (e.g. datetime.now(timezone.utc))")
+    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def _filename(disposition: Optional[str]) -> Optional[str]:
+    """The file name of a Content-Disposition header: RFC 5987 ``filename*=UTF-8''...`` first."""
+    if not disposition:
+        return None
+    extended = re.search(r"filename\*=UTF-8''([^;]+)", disposition, re.I)
+    if extended:
+        return unquote(extended.group(1).strip())
+    plain = re.search(r'filename="((?:[^"\\]|\\.)*)"', disposition, re.I)
+    return plain.group(1) if plain else None
+
+
+def _paginate(fetch_page: Callable[[int, Optional[int], Optional[str]], Any], limit: Optional[int], offset: Optional[int], after: Optional[str] = None) -> Iterator[Any]:
+    """Walks every page of a list by cursor: the first page from ``offset`` or ``after``, then each
+    ``pagination.next`` as ``after`` until it is None (rows created meanwhile are neither skipped nor
+    repeated)."""
     limit = limit or MAX_PAGE
+    page = fetch_page(limit, offset, after)
     while True:
-        page = fetch_page(limit, offset)
         yield from page.data
-        offset += len(page.data)
         pagination: Pagination = page.pagination
-        if not page.data or offset >= pagination.total:
+        if not page.data or pagination.next is None:
             return
+        page = fetch_page(limit, None, pagination.next)
 
 
 class Sessions:
@@ -68,14 +93,14 @@ class Sessions:
             body["metadata"] = dict(metadata)
         return from_json(Session, self._t.request("POST", "/api/v1/sessions", body=body, retry="create", options=options))
 
-    def list(self, *, status: Optional[str] = None, limit: Optional[int] = None, offset: Optional[int] = None, options: Optional[RequestOptions] = None) -> SessionList:
-        """GET /sessions: one page, newest first."""
-        query = {"status": status, "limit": limit, "offset": offset}
+    def list(self, *, status: Optional[str] = None, limit: Optional[int] = None, offset: Optional[int] = None, after: Optional[str] = None, options: Optional[RequestOptions] = None) -> SessionList:
+        """GET /sessions: one page, newest first (``after``: a ``pagination.next`` cursor)."""
+        query = {"status": status, "limit": limit, "offset": offset, "after": after}
         return from_json(SessionList, self._t.request("GET", "/api/v1/sessions", query=query, retry="read", options=options))
 
-    def iterate(self, *, status: Optional[str] = None, limit: Optional[int] = None, offset: Optional[int] = None, options: Optional[RequestOptions] = None) -> Iterator[SessionListItem]:
+    def iterate(self, *, status: Optional[str] = None, limit: Optional[int] = None, offset: Optional[int] = None, after: Optional[str] = None, options: Optional[RequestOptions] = None) -> Iterator[SessionListItem]:
         """Every session matching ``status``, page after page (``limit`` items a page)."""
-        return _paginate(lambda l, o: self.list(status=status, limit=l, offset=o, options=options), limit, offset)
+        return _paginate(lambda l, o, a: self.list(status=status, limit=l, offset=o, after=a, options=options), limit, offset, after)
 
     def get(self, id: str, *, options: Optional[RequestOptions] = None) -> Session:
         """GET /sessions/{id}: the session with its inbox and wait ids."""
@@ -90,9 +115,35 @@ class Sessions:
         answer = self._t.request("POST", f"/api/v1/sessions/{_id(id)}/fail", body={"reason": reason}, retry="none", options=options)
         return from_json(FailSessionResponse, answer)
 
-    def timeline(self, id: str, *, options: Optional[RequestOptions] = None) -> Timeline:
-        """GET /sessions/{id}/timeline: the session's events, oldest first."""
-        return from_json(Timeline, self._t.request("GET", f"/api/v1/sessions/{_id(id)}/timeline", retry="read", options=options))
+    def timeline(self, id: str, *, limit: Optional[int] = None, after: Optional[str] = None, options: Optional[RequestOptions] = None) -> Union[Timeline, TimelinePage]:
+        """GET /sessions/{id}/timeline: the session's events, oldest first (a Timeline). With ``limit``
+        or ``after``, one page (a TimelinePage: events with cursors, and ``next``)."""
+        path = f"/api/v1/sessions/{_id(id)}/timeline"
+        if limit is None and after is None:
+            return from_json(Timeline, self._t.request("GET", path, retry="read", options=options))
+        return from_json(TimelinePage, self._t.request("GET", path, query={"limit": limit or 50, "after": after}, retry="read", options=options))
+
+    def iterate_timeline(self, id: str, *, limit: int = 500, after: Optional[str] = None, options: Optional[RequestOptions] = None) -> Iterator[CursorEvent]:
+        """Every timeline event after ``after`` (default: all), page after page."""
+        while True:
+            page = self.timeline(id, limit=limit, after=after, options=options)
+            assert isinstance(page, TimelinePage)
+            yield from page.events
+            if page.next is None:
+                return
+            after = page.next
+
+    def events(self, id: str, *, after: Optional[str] = None, options: Optional[RequestOptions] = None) -> Iterator[CursorEvent]:
+        """GET /sessions/{id}/events: the session's events as they happen (first those after ``after``),
+        ending after session.completed / session.failed. A dropped connection is resumed from the last
+        cursor by itself, nothing skipped or repeated. Close the generator to stop."""
+        path = f"/api/v1/sessions/{_id(id)}/events"
+        max_retries = options.max_retries if options and options.max_retries is not None else self._t.max_retries
+
+        def open_stream(cursor: Optional[str]) -> Any:
+            return self._t.request("GET", path, query={"after": cursor}, retry="read", mode="stream", options=options)
+
+        return stream_events(open_stream, after, max_retries)
 
     def replay(self, id: str, *, options: Optional[RequestOptions] = None) -> Replay:
         """POST /sessions/{id}/replay: the recorded steps."""
@@ -109,14 +160,27 @@ class Messages:
         """GET /messages/{id}: one message with its text and HTML bodies."""
         return from_json(Message, self._t.request("GET", f"/api/v1/messages/{_id(id)}", retry="read", options=options))
 
-    def list(self, inbox_id: str, *, limit: Optional[int] = None, offset: Optional[int] = None, options: Optional[RequestOptions] = None) -> MessageList:
-        """GET /inboxes/{inbox_id}/messages: one page, newest first."""
-        answer = self._t.request("GET", f"/api/v1/inboxes/{_id(inbox_id)}/messages", query={"limit": limit, "offset": offset}, retry="read", options=options)
+    def list(self, inbox_id: str, *, limit: Optional[int] = None, offset: Optional[int] = None, after: Optional[str] = None, options: Optional[RequestOptions] = None) -> MessageList:
+        """GET /inboxes/{inbox_id}/messages: one page, newest first (``after``: a ``pagination.next`` cursor)."""
+        query = {"limit": limit, "offset": offset, "after": after}
+        answer = self._t.request("GET", f"/api/v1/inboxes/{_id(inbox_id)}/messages", query=query, retry="read", options=options)
         return from_json(MessageList, answer)
 
-    def iterate(self, inbox_id: str, *, limit: Optional[int] = None, offset: Optional[int] = None, options: Optional[RequestOptions] = None) -> Iterator[MessageSummary]:
+    def iterate(self, inbox_id: str, *, limit: Optional[int] = None, offset: Optional[int] = None, after: Optional[str] = None, options: Optional[RequestOptions] = None) -> Iterator[MessageSummary]:
         """Every message of an inbox, page after page."""
-        return _paginate(lambda l, o: self.list(inbox_id, limit=l, offset=o, options=options), limit, offset)
+        return _paginate(lambda l, o, a: self.list(inbox_id, limit=l, offset=o, after=a, options=options), limit, offset, after)
+
+    def raw(self, id: str, *, options: Optional[RequestOptions] = None) -> bytes:
+        """GET /messages/{id}/raw: the RFC 5322 source, byte for byte as received."""
+        download: Download = self._t.request("GET", f"/api/v1/messages/{_id(id)}/raw", retry="read", mode="bytes", options=options)
+        return download.data
+
+    def attachment(self, id: str, attachment_id: str, *, options: Optional[RequestOptions] = None) -> AttachmentFile:
+        """GET /messages/{id}/attachments/{attachment_id}: the file (ids from ``message.attachments``)."""
+        path = f"/api/v1/messages/{_id(id)}/attachments/{_id(attachment_id)}"
+        download: Download = self._t.request("GET", path, retry="read", mode="bytes", options=options)
+        content_type = download.headers.get("content-type", "application/octet-stream")
+        return AttachmentFile(data=download.data, content_type=content_type, filename=_filename(download.headers.get("content-disposition")))
 
     def deliver(
         self,
@@ -155,10 +219,12 @@ class Waits:
         session_id: Optional[str] = None,
         timeout_seconds: Optional[int] = None,
         filters: Union[WaitFilters, Mapping[str, str], None] = None,
+        since: Union[datetime, str, None] = None,
         options: Optional[RequestOptions] = None,
     ) -> Wait:
         """POST /waits (retried safely: an Idempotency-Key is sent). ``filters``: a WaitFilters or a
-        dict with the API's names (``{"from": ..., "subjectContains": ...}``)."""
+        dict with the API's names (``{"from": ..., "subjectContains": ...}``). ``since`` (a datetime or
+        an RFC 3339 string, at most 24 h back): messages received since then count too."""
         body: Dict[str, Any] = {"inboxId": inbox_id, "type": type}
         if session_id is not None:
             body["sessionId"] = session_id
@@ -166,6 +232,8 @@ class Waits:
             body["timeoutSeconds"] = timeout_seconds
         if filters is not None:
             body["filters"] = to_json(filters)
+        if since is not None:
+            body["since"] = _rfc3339(since)
         return from_json(Wait, self._t.request("POST", "/api/v1/waits", body=body, retry="create", options=options))
 
     def get(self, id: str, *, wait_seconds: Optional[int] = None, options: Optional[RequestOptions] = None) -> Wait:
@@ -222,14 +290,14 @@ class Inboxes:
         body = {k: v for k, v in {"sessionId": session_id, "ttlSeconds": ttl_seconds, "metadata": metadata}.items() if v is not None}
         return from_json(Inbox, self._t.request("POST", "/api/v1/inboxes", body=body, retry="create", options=options))
 
-    def list(self, *, status: Optional[str] = None, limit: Optional[int] = None, offset: Optional[int] = None, options: Optional[RequestOptions] = None) -> InboxList:
-        """GET /inboxes: one page, newest first."""
-        query = {"status": status, "limit": limit, "offset": offset}
+    def list(self, *, status: Optional[str] = None, limit: Optional[int] = None, offset: Optional[int] = None, after: Optional[str] = None, options: Optional[RequestOptions] = None) -> InboxList:
+        """GET /inboxes: one page, newest first (``after``: a ``pagination.next`` cursor)."""
+        query = {"status": status, "limit": limit, "offset": offset, "after": after}
         return from_json(InboxList, self._t.request("GET", "/api/v1/inboxes", query=query, retry="read", options=options))
 
-    def iterate(self, *, status: Optional[str] = None, limit: Optional[int] = None, offset: Optional[int] = None, options: Optional[RequestOptions] = None) -> Iterator[Inbox]:
+    def iterate(self, *, status: Optional[str] = None, limit: Optional[int] = None, offset: Optional[int] = None, after: Optional[str] = None, options: Optional[RequestOptions] = None) -> Iterator[Inbox]:
         """Every inbox matching ``status``, page after page."""
-        return _paginate(lambda l, o: self.list(status=status, limit=l, offset=o, options=options), limit, offset)
+        return _paginate(lambda l, o, a: self.list(status=status, limit=l, offset=o, after=a, options=options), limit, offset, after)
 
     def get(self, id: str, *, options: Optional[RequestOptions] = None) -> Inbox:
         """GET /inboxes/{id}."""
@@ -266,10 +334,16 @@ class Inboxes:
         subject_contains: Optional[str] = None,
         timeout_seconds: int = DEFAULT_WAIT_SECONDS,
         session_id: Optional[str] = None,
+        since: Union[datetime, str, None] = None,
+        to: Optional[str] = None,
+        subject_matches: Optional[str] = None,
+        body_matches: Optional[str] = None,
+        pattern: Optional[str] = None,
         options: Optional[RequestOptions] = None,
     ) -> str:
         """Creates an OTP wait on the inbox and returns the code of the first matching message."""
-        return self._wait_for_value(id, "otp", from_, subject_contains, timeout_seconds, session_id, options)
+        filters = WaitFilters(from_=from_, subject_contains=subject_contains, to=to, subject_matches=subject_matches, body_matches=body_matches, pattern=pattern)
+        return self._wait_for_value(id, "otp", filters, timeout_seconds, session_id, since, options)
 
     def wait_for_link(
         self,
@@ -279,12 +353,17 @@ class Inboxes:
         subject_contains: Optional[str] = None,
         timeout_seconds: int = DEFAULT_WAIT_SECONDS,
         session_id: Optional[str] = None,
+        since: Union[datetime, str, None] = None,
+        to: Optional[str] = None,
+        subject_matches: Optional[str] = None,
+        body_matches: Optional[str] = None,
+        pattern: Optional[str] = None,
         options: Optional[RequestOptions] = None,
     ) -> str:
         """Creates a magic-link wait on the inbox and returns the link of the first matching message."""
-        return self._wait_for_value(id, "magic_link", from_, subject_contains, timeout_seconds, session_id, options)
+        filters = WaitFilters(from_=from_, subject_contains=subject_contains, to=to, subject_matches=subject_matches, body_matches=body_matches, pattern=pattern)
+        return self._wait_for_value(id, "magic_link", filters, timeout_seconds, session_id, since, options)
 
-    def _wait_for_value(self, id: str, type: str, from_: Optional[str], subject_contains: Optional[str], timeout_seconds: int, session_id: Optional[str], options: Optional[RequestOptions]) -> str:
-        filters = WaitFilters(from_=from_, subject_contains=subject_contains)
-        wait = self._waits.create(inbox_id=id, type=type, session_id=session_id, timeout_seconds=timeout_seconds, filters=filters, options=options)
+    def _wait_for_value(self, id: str, type: str, filters: WaitFilters, timeout_seconds: int, session_id: Optional[str], since: Union[datetime, str, None], options: Optional[RequestOptions]) -> str:
+        wait = self._waits.create(inbox_id=id, type=type, session_id=session_id, timeout_seconds=timeout_seconds, filters=filters, since=since, options=options)
         return self._waits.value_of(wait, timeout_seconds, options)

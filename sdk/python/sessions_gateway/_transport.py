@@ -36,6 +36,15 @@ class _Answer:
     status: int
     headers: Mapping[str, str]
     text: str
+    body: bytes = b""
+
+
+@dataclass
+class Download:
+    """A downloaded file: its bytes as received and the answer's headers (lower-case names)."""
+
+    data: bytes
+    headers: Mapping[str, str]
 
 
 class Transport:
@@ -55,12 +64,18 @@ class Transport:
         body: Any = None,
         raw_body: Optional[str] = None,
         content_type: Optional[str] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        mode: str = "json",
         options: Optional[RequestOptions] = None,
     ) -> Any:
-        """``retry`` is "read" (retried), "create" (retried with one Idempotency-Key) or "none"."""
+        """``retry`` is "read" (retried), "create" (retried with one Idempotency-Key) or "none".
+        ``mode``: "json" (the parsed body), "bytes" (a Download) or "stream" (the open response, for
+        Server-Sent Events; the caller reads and closes it; not retried here)."""
+        extra_headers = dict(headers or {})
         options = options or RequestOptions()
         max_retries = 0 if retry == "none" else (options.max_retries if options.max_retries is not None else self.max_retries)
-        headers: Dict[str, str] = {"Authorization": f"Bearer {self.api_key}", "Accept": "application/json"}
+        accept = {"json": "application/json", "bytes": "*/*", "stream": "text/event-stream"}[mode]
+        headers = {"Authorization": f"Bearer {self.api_key}", "Accept": accept, **extra_headers}
         data: Optional[bytes] = None
         if raw_body is not None:
             headers["Content-Type"] = content_type or "text/plain"
@@ -77,12 +92,14 @@ class Transport:
             url += "?" + urllib.parse.urlencode(params)
         timeout = options.timeout if options.timeout is not None else self.timeout
 
+        if mode == "stream":
+            return _open(urllib.request.Request(url, headers=headers, method=method), timeout)
         attempt = 0
         while True:
             try:
                 answer = _send(urllib.request.Request(url, data=data, headers=headers, method=method), timeout)
                 if answer.status < 300:
-                    return _parse(answer)
+                    return Download(answer.body, answer.headers) if mode == "bytes" else _parse(answer)
                 failure: SessionsGatewayError = _error_from(answer)
             except ConnectionError as err:
                 failure = err
@@ -103,11 +120,23 @@ def _lower(items: Iterable[Tuple[str, str]]) -> Dict[str, str]:
     return {name.lower(): value for name, value in items}
 
 
+def _open(request: urllib.request.Request, timeout: float) -> Any:
+    """Opens a streamed answer: the response once its headers are in (errors raised like any call's)."""
+    try:
+        return urllib.request.urlopen(request, timeout=timeout)
+    except urllib.error.HTTPError as err:
+        with err:
+            raise _error_from(_Answer(err.code, _lower(err.headers.items()), err.read().decode("utf-8", "replace"))) from None
+    except (urllib.error.URLError, http.client.HTTPException, OSError) as err:
+        raise ConnectionError(f"Connection failed: {getattr(err, 'reason', err)}", error="Connection error") from err
+
+
 def _send(request: urllib.request.Request, timeout: float) -> _Answer:
     """One HTTP exchange; network failures and timeouts become ConnectionError."""
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            return _Answer(response.status, _lower(response.headers.items()), response.read().decode("utf-8"))
+            body = response.read()
+            return _Answer(response.status, _lower(response.headers.items()), body.decode("utf-8", "replace"), body)
     except urllib.error.HTTPError as err:
         with err:
             return _Answer(err.code, _lower(err.headers.items()), err.read().decode("utf-8", "replace"))

@@ -62,6 +62,7 @@ class Pagination:
     limit: int
     offset: int
     total: int
+    next: Optional[str] = None
 
 
 @dataclasses.dataclass
@@ -119,6 +120,24 @@ class Timeline:
 
 
 @dataclasses.dataclass
+class CursorEvent:
+    """A timeline event with its cursor (paged timeline, event stream): pass it as ``after``."""
+
+    timestamp: str
+    type: str
+    payload: Dict[str, Any]
+    cursor: str
+
+
+@dataclasses.dataclass
+class TimelinePage:
+    """One page of a timeline: ``next`` is the cursor for the next page (None on the last)."""
+
+    events: List[CursorEvent]
+    next: Optional[str]
+
+
+@dataclasses.dataclass
 class ReplayStep:
     index: int
     timestamp: str
@@ -162,9 +181,57 @@ class MessageSummary:
 
 
 @dataclasses.dataclass
+class MessageHeader:
+    name: str
+    value: str
+
+
+@dataclasses.dataclass
+class MessageAttachment:
+    id: str
+    filename: Optional[str]
+    content_type: str
+    size_bytes: int
+    content_id: Optional[str]
+
+
+@dataclasses.dataclass
+class MessageCode:
+    value: str
+    part: str
+    start: int
+    end: int
+    best: bool
+
+
+@dataclasses.dataclass
+class MessageLink:
+    url: str
+    text: str
+    picked: bool
+
+
+@dataclasses.dataclass
 class Message(MessageSummary):
     text: Optional[str] = None
     html: Optional[str] = None
+    cc: List[str] = dataclasses.field(default_factory=list)
+    reply_to: List[str] = dataclasses.field(default_factory=list)
+    message_id: Optional[str] = None
+    in_reply_to: Optional[str] = None
+    headers: List[MessageHeader] = dataclasses.field(default_factory=list)
+    attachments: List[MessageAttachment] = dataclasses.field(default_factory=list)
+    codes: List[MessageCode] = dataclasses.field(default_factory=list)
+    links: List[MessageLink] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass
+class AttachmentFile:
+    """A downloaded attachment: its bytes, content type and file name."""
+
+    data: bytes
+    content_type: str
+    filename: Optional[str]
 
 
 @dataclasses.dataclass
@@ -175,10 +242,16 @@ class MessageList:
 
 @dataclasses.dataclass
 class WaitFilters:
-    """Conditions a message must meet: the sender contains ``from_``, the subject ``subject_contains``."""
+    """Conditions a message must meet (all that are set): the sender contains ``from_``, the subject
+    ``subject_contains``, a recipient is ``to``, the subject / body match the regular expressions
+    ``subject_matches`` / ``body_matches``; ``pattern`` (otp waits) is a regex whose one group is the code."""
 
     from_: Optional[str] = dataclasses.field(default=None, metadata={"json": "from"})
     subject_contains: Optional[str] = None
+    to: Optional[str] = None
+    subject_matches: Optional[str] = None
+    body_matches: Optional[str] = None
+    pattern: Optional[str] = None
 
 
 @dataclasses.dataclass
@@ -201,3 +274,4 @@ class Wait:
     created_at: str
     deadline: str
     ended_at: Optional[str]
+    since: Optional[str] = None

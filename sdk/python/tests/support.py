@@ -121,3 +121,62 @@ class FlakyProxy:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+class CuttingProxy:
+    """A streaming proxy (answers pass through line by line, e.g. SSE) whose open connections can be cut
+    on cue, midway through an answer. ``seen`` holds every request's path."""
+
+    def __init__(self, target: str) -> None:
+        import socket
+
+        self.seen: List[str] = []
+        self._sockets: List[Any] = []
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.0"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                proxy.seen.append(self.path)
+                proxy._sockets.append(self.connection)
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
+                try:
+                    upstream = urllib.request.urlopen(urllib.request.Request(target + self.path, headers=headers), timeout=60)
+                except urllib.error.HTTPError as err:
+                    upstream = err
+                try:
+                    self.send_response(upstream.status)
+                    for name, value in upstream.headers.items():
+                        if name.lower() not in HOP_BY_HOP:
+                            self.send_header(name, value)
+                    self.end_headers()
+                    for line in upstream:
+                        self.wfile.write(line)
+                        self.wfile.flush()
+                except OSError:
+                    pass  # cut
+                finally:
+                    upstream.close()
+
+        self._socket_module = socket
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def cut(self) -> None:
+        for sock in self._sockets:
+            try:
+                sock.shutdown(self._socket_module.SHUT_RDWR)
+            except OSError:
+                pass
+        self._sockets.clear()
+
+    def close(self) -> None:
+        self.cut()
+        self.server.shutdown()
+        self.server.server_close()
