@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSession } from '../sessions/helpers';
@@ -326,6 +326,59 @@ describe('web console (/console) in Chromium', () => {
     for (const url of foreign()) expect(url, 'only images load').toMatch(/^http:\/\/(?:tracker|evil)\.example\/[\w-]+\.(?:gif|png)$/);
     expect(dialogs).toEqual([]);
     expect(await page.evaluate('window.gotMessage ?? null')).toBeNull();
+    await page.close();
+  });
+
+  it('shows a multipart mail: every header, cc and reply-to, its attachment (downloaded), codes, links and raw source', async () => {
+    const session = await createSession(s, { name: 'multipart-mail' });
+    const inbox = (await s.request('POST', '/api/v1/inboxes', { body: { sessionId: session.id } })).body;
+    const csv = 'name,code\nalice,731205\n';
+    await smtpTransport(s.smtpPort!).sendMail({
+      from: 'Acme <no-reply@acme.test>',
+      to: inbox.emailAddress,
+      cc: 'audit@acme.test',
+      replyTo: 'support@acme.test',
+      subject: 'Your report',
+      headers: { 'X-Campaign': 'spring-report' },
+      text: 'Your code is 731205. Verify at https://acme.test/verify?t=abc',
+      html: '<p>Your code is <b>731205</b>. <a href="https://acme.test/verify?t=abc">Verify</a></p>',
+      attachments: [{ filename: 'report.csv', content: csv, contentType: 'text/csv' }],
+    });
+    const message = (await s.request('GET', `/api/v1/inboxes/${inbox.id}/messages`)).body.data[0];
+
+    const { page, foreign, errors } = await openPage();
+    await page.goto(`${s.url}/console/messages/${message.id}?session=${session.id}`);
+    await signIn(page, s.apiKey);
+    await page.getByRole('heading', { name: 'Your report' }).waitFor();
+    const rows = await page.getByLabel('Headers', { exact: true }).innerText();
+    expect(rows).toContain('audit@acme.test');
+    expect(rows).toContain('support@acme.test');
+    expect(rows).toMatch(/Message-ID\s+<[^>]+>/);
+    await page.getByText(/^All headers \(\d+\)$/).click();
+    const all = await page.getByRole('table', { name: 'Header fields as received' }).innerText();
+    expect(all).toMatch(/X-Campaign\s+spring-report/);
+    expect(all).toMatch(/Content-Type\s+multipart\/mixed/);
+
+    const attachment = page.locator('.attachments li', { hasText: 'report.csv' });
+    await expect(attachment.innerText()).resolves.toMatch(/text\/csv · 2\d bytes/);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download report.csv' }).click()]);
+    expect(download.suggestedFilename()).toBe('report.csv');
+    expect(readFileSync((await download.path())!, 'utf8')).toBe(csv);
+
+    await expect(page.getByRole('list', { name: 'Codes' }).innerText()).resolves.toContain('731205');
+    await expect(page.getByRole('list', { name: 'Links' }).innerText()).resolves.toContain('https://acme.test/verify?t=abc');
+    await screenshot(page, '13-message-multipart');
+    await expectAccessible(page, 'multipart message');
+
+    await page.getByRole('tab', { name: 'Raw source' }).click();
+    const raw = await page.getByLabel('Source of the message as received').innerText();
+    expect(raw).toContain('Subject: Your report');
+    expect(raw).toMatch(/Content-Type: multipart\/mixed/);
+    expect(raw).toContain('filename=report.csv');
+    await screenshot(page, '14-message-raw');
+    await expectAccessible(page, 'raw source');
+    expect(errors).toEqual([]);
+    expect(foreign()).toEqual([]);
     await page.close();
   });
 

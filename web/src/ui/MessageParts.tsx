@@ -145,7 +145,7 @@ export function RawSource(props: { messageId: string }) {
           Download .eml
         </button>
       </p>
-      <pre className="mail-text raw-source" tabIndex={0} aria-label="Raw source">
+      <pre className="mail-text raw-source" tabIndex={0} aria-label="Source of the message as received">
         {sourceText(file.base64)}
       </pre>
     </>
