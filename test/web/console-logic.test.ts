@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { reconnectDelayMs, resumingPayload } from '../../web/src/api/client';
 import { errorToWords } from '../../web/src/lib/errors';
+import { addressRows, base64ToBytes, downloadName, formatBytes, sourceText } from '../../web/src/lib/message';
 import { countRemoteImages, mailCsp, mailSrcdoc, stripMailTags } from '../../web/src/lib/mail-frame';
 import { pageLabel } from '../../web/src/lib/paging';
 import { messageHref, parseRoute, sessionHref } from '../../web/src/lib/route';
@@ -149,5 +151,49 @@ describe('HTML mail frame', () => {
 
   it('counts remote images', () => {
     expect(countRemoteImages('<img src="https://a/x.png"><IMG SRC=//b/y.png><img src="data:image/png;base64,AA"><img src=\'http://c\'>')).toBe(3);
+  });
+});
+
+describe('message helpers', () => {
+  it('says sizes in words', () => {
+    expect(formatBytes(1)).toBe('1 byte');
+    expect(formatBytes(900)).toBe('900 bytes');
+    expect(formatBytes(1536)).toBe('1.5 KB');
+    expect(formatBytes(3 * 1024 * 1024)).toBe('3.0 MB');
+  });
+
+  it('decodes base64 to bytes and a source to text, replacing what is not UTF-8', () => {
+    expect([...base64ToBytes(Buffer.from([0, 255, 10]).toString('base64'))]).toEqual([0, 255, 10]);
+    expect(sourceText(Buffer.from('Subject: Grüße\r\n').toString('base64'))).toBe('Subject: Grüße\r\n');
+    expect(sourceText(Buffer.from([0x61, 0xff, 0x62]).toString('base64'))).toBe('a\uFFFDb');
+  });
+
+  it('shows cc, reply-to and ids only when the mail has them', () => {
+    const base = { from: 'a@x.test', to: ['b@x.test', 'c@x.test'], cc: [], replyTo: [], subject: '' };
+    expect(addressRows(base)).toEqual([['From', 'a@x.test'], ['To', 'b@x.test, c@x.test'], ['Subject', '(no subject)']]);
+    expect(addressRows({ ...base, cc: ['d@x.test'], replyTo: ['e@x.test'], messageId: '<1@x>', inReplyTo: '<0@x>' }).map(([n]) => n)).toEqual([
+      'From', 'To', 'Cc', 'Reply-To', 'Subject', 'Message-ID', 'In-Reply-To',
+    ]);
+  });
+
+  it('offers a file name without a path or control characters', () => {
+    expect(downloadName('../../etc/passwd', 'x')).toBe('passwd');
+    expect(downloadName('C:\\evil\\a\u0007.txt', 'x')).toBe('a.txt');
+    expect(downloadName(null, 'attachment-1')).toBe('attachment-1');
+    expect(downloadName('  ', 'attachment-2')).toBe('attachment-2');
+  });
+
+  it('keeps the last cursor in the payload a reconnect sends again', () => {
+    const { payload, seen } = resumingPayload({ query: 'subscription', variables: { sessionId: 's1', after: null } });
+    seen({ sessionEvents: { cursor: 'ZTQ', type: 'x' } });
+    expect(payload.variables).toEqual({ sessionId: 's1', after: 'ZTQ' });
+    seen(null);
+    expect(payload.variables!.after).toBe('ZTQ');
+  });
+
+  it('waits longer between reconnects, up to 30 s', () => {
+    expect(reconnectDelayMs(0, 0.5)).toBe(1000);
+    expect(reconnectDelayMs(3, 0.5)).toBe(8000);
+    expect(reconnectDelayMs(50, 1)).toBe(30_000 * 1.25);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSession } from '../sessions/helpers';
@@ -127,7 +127,8 @@ describe('web console (/console) in Chromium', () => {
     // Marks this document: if the page reloaded, the mark would be gone.
     await page.evaluate(() => ((globalThis as unknown as { consoleMark: number }).consoleMark = 42));
 
-    // A session created through the API appears without reloading.
+    // The list is live over the socket (graphql-ws): a session created through the API appears without reloading.
+    await page.locator('.live-status', { hasText: 'Live' }).waitFor();
     const session = await createSession(s, { name: 'user-signup-flow', metadata: { environment: 'staging' } });
     const row = page.getByRole('row', { name: /user-signup-flow/ });
     await row.waitFor();
@@ -141,6 +142,16 @@ describe('web console (/console) in Chromium', () => {
     await expect(page.title()).resolves.toBe('user-signup-flow (active) · sessions-gateway console');
     await expect.poll(() => page.evaluate('document.activeElement?.id')).toBe('main'); // focus moved to the new page
     await page.getByText('No inboxes yet').waitFor();
+    await page.locator('.live-status', { hasText: 'Live' }).waitFor();
+    await page.getByText('No recorded steps yet').waitFor();
+
+    // Live means pushed, not polled: while nothing happens, the page asks the API nothing.
+    const posts: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().endsWith('/graphql')) posts.push(r.postData() ?? '');
+    });
+    await page.waitForTimeout(3000); // longer than the 2 s the console used to poll at
+    expect(posts, 'GraphQL requests while nothing happened').toEqual([]);
     const inbox = (await s.request('POST', '/api/v1/inboxes', { body: { sessionId: session.id } })).body;
     const wait = (await s.request('POST', '/api/v1/waits', { body: { inboxId: inbox.id, type: 'otp', timeoutSeconds: 300 } })).body;
     await page.getByRole('heading', { name: inbox.emailAddress }).waitFor();
@@ -162,6 +173,9 @@ describe('web console (/console) in Chromium', () => {
     await page.getByRole('button', { name: 'Copy the code' }).click();
     await page.getByRole('button', { name: 'Copied' }).first().waitFor();
     await expect(page.evaluate('navigator.clipboard.readText()')).resolves.toBe('482913');
+    // Every request since the quiet interval was a read the session's events asked for, none a poll.
+    expect(posts.length).toBeGreaterThan(0);
+    for (const body of posts) expect(body).toMatch(/"operationName":"(?:Session|Replay)"/);
     await page.getByRole('button', { name: `Copy the address ${inbox.emailAddress}` }).waitFor();
     expect(await page.evaluate(() => (globalThis as unknown as { consoleMark?: number }).consoleMark)).toBe(42);
     await screenshot(page, '03-session-otp');
@@ -315,6 +329,59 @@ describe('web console (/console) in Chromium', () => {
     await page.close();
   });
 
+  it('shows a multipart mail: every header, cc and reply-to, its attachment (downloaded), codes, links and raw source', async () => {
+    const session = await createSession(s, { name: 'multipart-mail' });
+    const inbox = (await s.request('POST', '/api/v1/inboxes', { body: { sessionId: session.id } })).body;
+    const csv = 'name,code\nalice,731205\n';
+    await smtpTransport(s.smtpPort!).sendMail({
+      from: 'Acme <no-reply@acme.test>',
+      to: inbox.emailAddress,
+      cc: 'audit@acme.test',
+      replyTo: 'support@acme.test',
+      subject: 'Your report',
+      headers: { 'X-Campaign': 'spring-report' },
+      text: 'Your code is 731205. Verify at https://acme.test/verify?t=abc',
+      html: '<p>Your code is <b>731205</b>. <a href="https://acme.test/verify?t=abc">Verify</a></p>',
+      attachments: [{ filename: 'report.csv', content: csv, contentType: 'text/csv' }],
+    });
+    const message = (await s.request('GET', `/api/v1/inboxes/${inbox.id}/messages`)).body.data[0];
+
+    const { page, foreign, errors } = await openPage();
+    await page.goto(`${s.url}/console/messages/${message.id}?session=${session.id}`);
+    await signIn(page, s.apiKey);
+    await page.getByRole('heading', { name: 'Your report' }).waitFor();
+    const rows = await page.getByLabel('Headers', { exact: true }).innerText();
+    expect(rows).toContain('audit@acme.test');
+    expect(rows).toContain('support@acme.test');
+    expect(rows).toMatch(/Message-ID\s+<[^>]+>/);
+    await page.getByText(/^All headers \(\d+\)$/).click();
+    const all = await page.getByRole('table', { name: 'Header fields as received' }).innerText();
+    expect(all).toMatch(/X-Campaign\s+spring-report/);
+    expect(all).toMatch(/Content-Type\s+multipart\/mixed/);
+
+    const attachment = page.locator('.attachments li', { hasText: 'report.csv' });
+    await expect(attachment.innerText()).resolves.toMatch(/text\/csv · 2\d bytes/);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download report.csv' }).click()]);
+    expect(download.suggestedFilename()).toBe('report.csv');
+    expect(readFileSync((await download.path())!, 'utf8')).toBe(csv);
+
+    await expect(page.getByRole('list', { name: 'Codes' }).innerText()).resolves.toContain('731205');
+    await expect(page.getByRole('list', { name: 'Links' }).innerText()).resolves.toContain('https://acme.test/verify?t=abc');
+    await screenshot(page, '13-message-multipart');
+    await expectAccessible(page, 'multipart message');
+
+    await page.getByRole('tab', { name: 'Raw source' }).click();
+    const raw = await page.getByLabel('Source of the message as received').innerText();
+    expect(raw).toContain('Subject: Your report');
+    expect(raw).toMatch(/Content-Type: multipart\/mixed/);
+    expect(raw).toContain('filename=report.csv');
+    await screenshot(page, '14-message-raw');
+    await expectAccessible(page, 'raw source');
+    expect(errors).toEqual([]);
+    expect(foreign()).toEqual([]);
+    await page.close();
+  });
+
   it('says when the key is rate limited, and when to try again', async () => {
     const limited = await startServer({ env: { RATE_LIMIT_PER_MINUTE: '3' } });
     try {
@@ -323,7 +390,8 @@ describe('web console (/console) in Chromium', () => {
       const graphqlCalls: number[] = [];
       page.on('request', (r) => r.url().endsWith('/graphql') && graphqlCalls.push(Date.now()));
       await page.goto(`${limited.url}/console`);
-      await signIn(page, limited.apiKey); // 2: the key check; 3: the list; the first poll is refused
+      // 2: the key check; 3: the list; the list's read once the event socket is open is refused.
+      await signIn(page, limited.apiKey);
       await page.getByRole('row', { name: /before-the-limit/ }).waitFor();
       const notice = page.getByRole('alert').filter({ hasText: 'Too many requests' });
       await notice.waitFor();
@@ -385,7 +453,10 @@ describe('web console (/console) in Chromium', () => {
     expect((await s.request('GET', `/api/v1/sessions/${toFail.id}`, { key })).body.status).toBe('failed');
     await expectAccessible(page, 'failed session');
 
-    // The key is revoked while the page is open: the next poll says so, with a way to sign in again.
+    // The key is revoked while the list is open: the server closes its event socket (4401), and the page
+    // says so, with a way to sign in again. (An ended session's page has no feed left to close.)
+    await page.getByRole('link', { name: 'Sessions', exact: true }).first().click();
+    await page.locator('.live-status', { hasText: 'Live' }).waitFor();
     expect(await s.app.services.apiKeys.revoke(key.slice(0, 12))).toBe(1);
     await page.getByText('This API key was not accepted').waitFor();
     await screenshot(page, '09-key-rejected');

@@ -34,7 +34,7 @@ export const SessionQuery = graphql(`
       createdAt
       updatedAt
       completedAt
-      timeline { id type timestamp payload }
+      timeline { id cursor type timestamp payload }
       inboxes {
         id
         emailAddress
@@ -82,6 +82,45 @@ export const FailSessionMutation = graphql(`
 
 export const MessageQuery = graphql(`
   query Message($id: ID!) {
-    message(id: $id) { id inboxId from to subject receivedAt sizeBytes text html }
+    message(id: $id) {
+      id inboxId from to cc replyTo subject receivedAt sizeBytes text html messageId inReplyTo
+      headers { name value }
+      attachments { id filename contentType sizeBytes contentId }
+      codes { value best part }
+      links { url text picked }
+    }
+  }
+`);
+
+/** The source exactly as received, read when the reader opens the "Raw source" view. */
+export const MessageSourceQuery = graphql(`
+  query MessageSource($id: ID!) {
+    messageSource(id: $id) { base64 contentType filename sizeBytes }
+  }
+`);
+
+/** One attachment's bytes, read when the reader downloads it. */
+export const MessageAttachmentQuery = graphql(`
+  query MessageAttachment($messageId: ID!, $attachmentId: ID!) {
+    messageAttachment(messageId: $messageId, attachmentId: $attachmentId) { base64 contentType filename sizeBytes }
+  }
+`);
+
+/** A session's events after the last one read: the session page reads itself again on each. */
+export const SessionEventsSubscription = graphql(`
+  subscription SessionEvents($sessionId: ID!, $after: String) {
+    sessionEvents(sessionId: $sessionId, after: $after) { cursor type sessionId }
+  }
+`);
+
+/**
+ * The events that change a row of the sessions list (a new session, a status, the inbox and wait
+ * counts): the list reads itself again on each.
+ */
+export const EventsSubscription = graphql(`
+  subscription Events($after: String) {
+    events(after: $after, types: ["session.created", "session.completed", "session.failed", "inbox.created", "inbox.deleted", "wait.created"]) {
+      cursor type sessionId
+    }
   }
 `);

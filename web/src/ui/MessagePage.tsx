@@ -2,44 +2,38 @@ import { useState } from 'react';
 import { useQuery } from 'urql';
 import { MessageQuery } from '../api/documents';
 import type { MessageQuery as MessageData } from '../gql/graphql';
+import { addressRows } from '../lib/message';
 import { messageHref, sessionHref, sessionsHref } from '../lib/route';
 import { useSignOut } from './App';
 import { ErrorNotice, formatDateTime, useTitle } from './common';
 import { MailFrame } from './MailFrame';
+import { AllHeaders, Attachments, Findings, RawSource } from './MessageParts';
 import { Link } from './navigation';
 
 type Message = NonNullable<MessageData['message']>;
 
-/**
- * The views a message offers, in tab order. Each exists only when the API gives what it needs: "raw"
- * (the source, once the API serves it) joins this list beside html and text.
- */
-type View = 'html' | 'text';
+/** The views a message offers, in tab order: HTML and text when it has them, its raw source always. */
+type View = 'html' | 'text' | 'raw';
 
 function viewsOf(m: Message): View[] {
   const views: View[] = [];
   if (m.html) views.push('html');
   if (m.text) views.push('text');
+  views.push('raw');
   return views;
 }
 
-const VIEW_LABEL: Record<View, string> = { html: 'HTML', text: 'Text' };
+const VIEW_LABEL: Record<View, string> = { html: 'HTML', text: 'Text', raw: 'Raw source' };
 
-/**
- * The header lines shown above the body. Today the API gives From, To, Subject and the time received;
- * when it serves a message's full header list, that list replaces these rows.
- */
+/** The header lines shown above the body; the full list follows, folded. */
 export function headerRows(m: Message): Array<[name: string, value: string]> {
-  return [
-    ['From', m.from],
-    ['To', m.to.join(', ')],
-    ['Subject', m.subject || '(no subject)'],
-    ['Received', formatDateTime(m.receivedAt)],
-    ['Size', `${m.sizeBytes.toLocaleString()} bytes`],
-  ];
+  return [...addressRows(m), ['Received', formatDateTime(m.receivedAt)], ['Size', `${m.sizeBytes.toLocaleString()} bytes`]];
 }
 
-/** One message: its headers, then its HTML (sandboxed, remote images off) or text. */
+/**
+ * One message: its headers, then its HTML (sandboxed, remote images off), text or raw source, its
+ * attachments, and the codes and links found in it.
+ */
 export function MessagePage(props: { id: string; sessionId?: string | undefined }) {
   const signOut = useSignOut();
   const [{ data, error, fetching }] = useQuery({ query: MessageQuery, variables: { id: props.id } });
@@ -75,7 +69,8 @@ export function MessagePage(props: { id: string; sessionId?: string | undefined 
           </div>
         ))}
       </dl>
-      {views.length === 0 ? <p className="empty">This message has no text or HTML body.</p> : null}
+      <AllHeaders headers={message.headers} />
+      {!message.html && !message.text ? <p className="empty">This message has no text or HTML body.</p> : null}
       {views.length > 1 ? (
         <div role="tablist" aria-label="Message body" className="tabs">
           {views.map((v) => (
@@ -108,8 +103,11 @@ export function MessagePage(props: { id: string; sessionId?: string | undefined 
               {message.text}
             </pre>
           ) : null}
+          {view === 'raw' ? <RawSource messageId={message.id} /> : null}
         </div>
       ) : null}
+      <Attachments messageId={message.id} attachments={message.attachments} />
+      <Findings codes={message.codes} links={message.links} />
       <p className="hint">
         Permalink: <a href={messageHref(message.id)}>{messageHref(message.id)}</a>
       </p>

@@ -7,6 +7,7 @@ import { formatAge } from '../lib/time';
 import { useSignOut } from './App';
 import { ErrorNotice, formatDateTime, Json, StatusBadge, useNow, useTitle } from './common';
 import { InboxCard } from './InboxCard';
+import { LiveStatus } from './LiveStatus';
 import { Link } from './navigation';
 import { SessionActions } from './SessionActions';
 import { Timeline } from './Timeline';
@@ -17,7 +18,10 @@ import { Waterfall } from './Waterfall';
 export function SessionPage(props: { id: string }) {
   const now = useNow();
   const signOut = useSignOut();
-  const [{ data, error, fetching }] = useLiveQuery(SessionQuery, { id: props.id });
+  const [{ data, error, fetching }] = useLiveQuery(SessionQuery, { id: props.id }, (d) =>
+    // Its events after the last one read (none is missed between the read and the subscription).
+    d.session ? { session: d.session.id, after: d.session.timeline.at(-1)?.cursor } : null,
+  );
   const [replay, runReplay] = useMutation(ReplayMutation);
   const session = data?.session;
   useTitle(session ? `${session.name} (${session.status})` : 'Session');
@@ -61,6 +65,7 @@ export function SessionPage(props: { id: string }) {
               </>
             ) : null}
           </p>
+          {session.status === 'active' ? <LiveStatus /> : null}
           {session.failureReason ? (
             <p className="failure">
               <strong>Failure reason:</strong> {session.failureReason}

@@ -1,16 +1,19 @@
 import { useState } from 'react';
 import { SessionsQuery } from '../api/documents';
-import { useLiveQuery } from '../api/live';
+import { type LiveFeed, useLiveQuery } from '../api/live';
 import type { SessionStatus } from '../gql/graphql';
 import { pageLabel } from '../lib/paging';
 import { sessionHref } from '../lib/route';
 import { formatAge } from '../lib/time';
 import { useSignOut } from './App';
 import { ErrorNotice, StatusBadge, useNow, useTitle } from './common';
+import { LiveStatus } from './LiveStatus';
 import { Link } from './navigation';
 
 const PAGE_SIZE = 20;
 const STATUSES: SessionStatus[] = ['active', 'completed', 'failed'];
+/** The list is read again when any of your sessions changes. */
+const ALL_SESSIONS = (): LiveFeed => ({ allSessions: true });
 
 /** Your sessions, newest first, live: a new session appears without reloading. */
 export function SessionsPage() {
@@ -19,7 +22,7 @@ export function SessionsPage() {
   const now = useNow();
   const signOut = useSignOut();
   useTitle('Sessions');
-  const [{ data, error, fetching }] = useLiveQuery(SessionsQuery, { status: status || null, limit: PAGE_SIZE, offset });
+  const [{ data, error, fetching }] = useLiveQuery(SessionsQuery, { status: status || null, limit: PAGE_SIZE, offset }, ALL_SESSIONS);
   const page = data?.sessions;
   const total = page?.pagination.total ?? 0;
 
@@ -27,6 +30,7 @@ export function SessionsPage() {
     <section aria-labelledby="sessions-title">
       <div className="page-head">
         <h1 id="sessions-title">Sessions</h1>
+        <LiveStatus />
         <label className="inline-field">
           Status
           <select
