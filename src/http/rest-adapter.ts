@@ -262,7 +262,7 @@ async function executeReadBack(opts: RestOptions, route: PreparedRoute, id: stri
 }
 
 /** Starts a stream route's subscription: its results, or the error reply that answers instead of a stream. */
-async function subscribe(opts: RestOptions, route: PreparedRoute, input: RestRequest, contextValue: Context): Promise<AsyncIterableIterator<ExecutionResult> | Reply> {
+export async function subscribe(opts: OperationOptions, route: PreparedRoute, input: RestRequest, contextValue: Context): Promise<AsyncIterableIterator<ExecutionResult> | Reply> {
   const variables = fromText(route, route.variables(input));
   const result = await subscribeOperation({ schema: opts.schema, document: route.document, variableValues: variables, contextValue });
   if (Symbol.asyncIterator in result) return result;

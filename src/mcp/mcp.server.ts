@@ -10,9 +10,12 @@ import {
   ListToolsRequestSchema,
   McpError,
   ReadResourceRequestSchema,
+  SubscribeRequestSchema,
+  UnsubscribeRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Principal } from '../auth/api-keys.service';
 import type { Caller, RouteOperations } from './operations';
+import { TimelineSubscriptions } from './timeline-subscriptions';
 import type { Tool, ToolOutcome, ToolRun } from './tool';
 import { tools } from './tools';
 
@@ -41,7 +44,7 @@ export function createMcpServer(operations: RouteOperations, shutdown: AbortSign
   const server = new Server(
     { name: 'sessions-gateway', title: 'Sessions Gateway', version: VERSION },
     {
-      capabilities: { tools: {}, resources: {} },
+      capabilities: { tools: {}, resources: { subscribe: true } },
       instructions:
         'Email-driven sign-up flows: create_session, then create_inbox (type its emailAddress into the form), then wait_for_otp or ' +
         'wait_for_link to receive the code, then complete_session (or fail_session). get_timeline shows every step.',
@@ -86,7 +89,7 @@ export function createMcpServer(operations: RouteOperations, shutdown: AbortSign
         uriTemplate: 'session://{id}/timeline',
         name: 'session-timeline',
         title: 'Session timeline',
-        description: "A session's events in order (the same as get_timeline), as JSON.",
+        description: "A session's events in order (the same as get_timeline), as JSON. Subscribe to be told of each new event as it happens.",
         mimeType: 'application/json',
       },
     ],
@@ -109,14 +112,39 @@ export function createMcpServer(operations: RouteOperations, shutdown: AbortSign
 
   server.setRequestHandler(ReadResourceRequestSchema, async (request, extra) => {
     const { uri } = request.params;
-    const match = TIMELINE_URI.exec(uri);
-    if (!match) throw new McpError(RESOURCE_NOT_FOUND, `Resource not found: ${uri} (resources are session://{id}/timeline)`, { uri });
-    const reply = await operations.run('GET /sessions/:id/timeline', { params: { id: decodeURIComponent(match[1]) } }, callerOf(extra.authInfo?.extra));
+    const reply = await operations.run('GET /sessions/:id/timeline', { params: { id: timelineSessionId(uri) } }, callerOf(extra.authInfo?.extra));
     if (reply.status >= 400) throw asMcpError(reply.status, reply.body, uri);
     return { contents: [{ uri, mimeType: 'application/json', text: JSON.stringify(reply.body) }] };
   });
 
+  // A subscribed timeline is told of each new event (notifications/resources/updated, on the session's
+  // GET stream) by the live event feed; the client then reads it again.
+  const subscriptions = new TimelineSubscriptions(operations, (uri) => server.sendResourceUpdated({ uri }));
+  server.setRequestHandler(SubscribeRequestSchema, async (request, extra) => {
+    const { uri } = request.params;
+    const failed = await subscriptions.subscribe(uri, timelineSessionId(uri), callerOf(extra.authInfo?.extra));
+    if (failed) throw asMcpError(failed.status, failed.body, uri);
+    return {};
+  });
+  server.setRequestHandler(UnsubscribeRequestSchema, (request) => {
+    subscriptions.unsubscribe(request.params.uri);
+    return {};
+  });
+  const release = () => subscriptions.releaseAll();
+  shutdown.addEventListener('abort', release, { once: true });
+  server.onclose = () => {
+    shutdown.removeEventListener('abort', release);
+    release();
+  };
+
   return server;
+}
+
+/** The session id of a `session://{id}/timeline` URI; RESOURCE_NOT_FOUND for any other URI. */
+function timelineSessionId(uri: string): string {
+  const match = TIMELINE_URI.exec(uri);
+  if (!match) throw new McpError(RESOURCE_NOT_FOUND, `Resource not found: ${uri} (resources are session://{id}/timeline)`, { uri });
+  return decodeURIComponent(match[1]);
 }
 
 /**

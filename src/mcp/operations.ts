@@ -1,8 +1,9 @@
-import type { GraphQLSchema } from 'graphql';
+import type { ExecutionResult, GraphQLSchema } from 'graphql';
 import type { Principal } from '../auth/api-keys.service';
 import { createContext } from '../graphql/context';
 import type { ErrorLogger } from '../graphql/errors';
-import { type PreparedRoute, type Reply, type RestRequest, type RestRoute, errorReply, execute, prepare } from '../http/rest-adapter';
+import type { StreamTransport } from '../history/live-events';
+import { type PreparedRoute, type Reply, type RestRequest, type RestRoute, errorReply, execute, prepare, subscribe } from '../http/rest-adapter';
 import type { Services } from '../services';
 
 /** A REST route named as the route table names it: 'GET /sessions/:id'. */
@@ -32,15 +33,38 @@ export class RouteOperations {
 
   /** The reply REST would give: a status and the contract's body (`{error, message}` from 400 up). */
   async run(key: RouteKey, input: Partial<RestRequest>, caller: Caller): Promise<Reply> {
-    const route = this.byKey.get(key);
-    if (!route) throw new Error(`no REST route ${key}`);
-    const request: RestRequest = { params: {}, query: {}, body: {}, ...input };
+    const route = this.route(key);
     const signal = caller.signal;
     const context = createContext(caller.requestId, caller.principal, this.opts.services, signal ? () => signal : undefined);
     try {
-      return await execute(this.opts, route, request, context);
+      return await execute(this.opts, route, this.request(input), context);
     } catch (err) {
       return errorReply(this.opts, route, err, caller.requestId);
     }
+  }
+
+  /**
+   * Starts a stream route's subscription on `transport`, as the SSE route does: the operation's
+   * results, or the error reply REST would give instead of a stream.
+   */
+  async subscribe(key: RouteKey, input: Partial<RestRequest>, caller: Caller, transport: StreamTransport): Promise<AsyncIterableIterator<ExecutionResult> | Reply> {
+    const route = this.route(key);
+    if (!route.stream) throw new Error(`REST route ${key} is not a stream`);
+    const context = createContext(caller.requestId, caller.principal, this.opts.services, undefined, transport);
+    try {
+      return await subscribe(this.opts, route, this.request(input), context);
+    } catch (err) {
+      return errorReply(this.opts, route, err, caller.requestId);
+    }
+  }
+
+  private route(key: RouteKey): PreparedRoute {
+    const route = this.byKey.get(key);
+    if (!route) throw new Error(`no REST route ${key}`);
+    return route;
+  }
+
+  private request(input: Partial<RestRequest>): RestRequest {
+    return { params: {}, query: {}, body: {}, ...input };
   }
 }

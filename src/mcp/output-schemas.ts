@@ -63,9 +63,25 @@ const messageSummary = { id: string, inboxId: string, from: string, to: list(str
 
 export const messagePage = object({ data: list(object(messageSummary)), pagination });
 
+const boolean: Schema = { type: 'boolean' };
+
 export const message = object({
   ...messageSummary,
   text: { type: 'string', description: 'The text part, or the HTML part reduced to text when there is no text part.' },
+  codes: {
+    ...list(object({ value: string, part: string, start: integer, end: integer, best: boolean })),
+    description: 'Every one-time code found, best first; best marks the one wait_for_otp takes.',
+  },
+  links: { ...list(object({ url: string, text: string, picked: boolean })), description: 'Every link, with its text; picked marks the one wait_for_link takes.' },
+  attachments: {
+    ...list(object({ id: string, filename: nullableString, contentType: string, sizeBytes: integer, contentId: nullableString })),
+    description: 'The attached files (metadata; the bytes are at GET /api/v1/messages/{id}/attachments/{attachmentId}).',
+  },
+  cc: list(string),
+  replyTo: list(string),
+  messageId: { ...nullableString, description: 'The Message-ID header.' },
+  inReplyTo: nullableString,
+  headers: { ...list(object({ name: string, value: string })), description: 'Every header field, in order.' },
 });
 
 export const wait = object({

@@ -139,7 +139,9 @@ export const inboxTools: Tool[] = [
   {
     name: 'get_message',
     title: 'Get message',
-    description: 'Read one email: sender, recipients, subject and its text (an HTML-only email is reduced to text).',
+    description:
+      'Read one email: sender, recipients, subject, its text (an HTML-only email is reduced to text), every one-time code and link found in it ' +
+      '(the ones a wait would take marked), its attachments (names, types, sizes) and all its headers.',
     inputSchema: input({ messageId: { type: 'string', description: 'The message id (msg_…), from list_messages or a wait.' } }, ['messageId']),
     outputSchema: out.message,
     annotations: { readOnlyHint: true },
@@ -149,10 +151,24 @@ export const inboxTools: Tool[] = [
       const { html, text, ...rest } = reply.body as Json;
       const readable = typeof text === 'string' && text.trim() !== '' ? text : typeof html === 'string' ? htmlToText(html) : '';
       const data = { ...rest, text: readable };
-      return { data, text: `From: ${rest.from}\nTo: ${(rest.to as string[]).join(', ')}\nSubject: ${rest.subject}\n\n${readable}` };
+      return { data, text: readableMessage(data) };
     },
   },
 ];
+
+/** An email as a reader sees it: the envelope, then what an agent looks for (codes, links, files), then the text. */
+function readableMessage(m: Json): string {
+  const codes = m.codes as Array<{ value: string; best: boolean }>;
+  const links = m.links as Array<{ url: string; text: string; picked: boolean }>;
+  const files = m.attachments as Array<{ filename: string | null; contentType: string; sizeBytes: number }>;
+  const lines = [`From: ${m.from}`, `To: ${(m.to as string[]).join(', ')}`];
+  if ((m.cc as string[]).length) lines.push(`Cc: ${(m.cc as string[]).join(', ')}`);
+  lines.push(`Subject: ${m.subject}`, `Received: ${m.receivedAt}`);
+  if (codes.length) lines.push(`Codes: ${codes.map((c) => (c.best ? `${c.value} (best)` : c.value)).join(', ')}`);
+  if (links.length) lines.push('Links:', ...links.map((l) => `- ${l.url}${l.text ? ` "${l.text}"` : ''}${l.picked ? ' (picked)' : ''}`));
+  if (files.length) lines.push(`Attachments: ${files.map((f) => `${f.filename ?? '(unnamed)'} (${f.contentType}, ${f.sizeBytes} bytes)`).join(', ')}`);
+  return `${lines.join('\n')}\n\n${m.text}`;
+}
 
 export const waitTools: Tool[] = [waitForOtp, waitForLink, cancelWait];
 

@@ -5,17 +5,39 @@ import { type Json, type Tool, type ToolOutcome, type ToolRun, input, outcome, p
 /** How often a held wait tells a client that asked for progress that it is still waiting. */
 const PROGRESS_INTERVAL_MS = 5_000;
 
-/** REST names wait filters `filters.from`; the tools take them as flat arguments. */
-const WAIT_NAMES = { 'filters.from': 'from', 'filters.subjectContains': 'subjectContains', id: 'waitId' };
+/** The filters a tool passes on as REST's `filters` object (`pattern` only where the tool takes it). */
+const FILTER_NAMES = ['from', 'subjectContains', 'to', 'subjectMatches', 'bodyMatches', 'pattern'] as const;
 
-const waitInput = (what: string) =>
+/** REST names wait filters `filters.from`; the tools take them as flat arguments. */
+const WAIT_NAMES: Record<string, string> = { ...Object.fromEntries(FILTER_NAMES.map((f) => [`filters.${f}`, f])), id: 'waitId' };
+
+const waitInput = (what: string, type: 'otp' | 'magic_link') =>
   input(
     {
       inboxId: { type: 'string', description: `The inbox (inb_…) the email with the ${what} is sent to, from create_inbox.` },
       sessionId: { type: 'string', description: "The session to record the wait in (default: the inbox's session)." },
       timeoutSeconds: { type: 'integer', description: `How long to wait for the email, 1 to 600 seconds (default 120). The call returns as soon as the ${what} arrives.` },
+      since: {
+        type: 'string',
+        description:
+          'RFC 3339 time, e.g. "2026-01-31T09:15:00Z": also take an email that ALREADY arrived at or after this time (oldest first), then wait for new ones. ' +
+          'Without it only emails arriving after this call count, so an email that was faster than you is missed. Pass the time just before you submitted the form; ' +
+          "the inbox's createdAt (from create_inbox) works when this is the first such email to the inbox. At most 24 hours back, not in the future.",
+      },
       from: { type: 'string', description: 'Only emails whose sender contains this (case-insensitive), e.g. "example.com".' },
+      to: { type: 'string', description: 'Only emails with a recipient containing this (case-insensitive), e.g. the exact address given to the form.' },
       subjectContains: { type: 'string', description: 'Only emails whose subject contains this (case-insensitive), e.g. "verify".' },
+      subjectMatches: { type: 'string', description: 'Only emails whose subject matches this JavaScript regular expression; a leading (?i) ignores case, e.g. "(?i)^(verify|confirm)".' },
+      bodyMatches: { type: 'string', description: 'Only emails whose body (text, or HTML read as text) matches this JavaScript regular expression, e.g. "sign.?in".' },
+      ...(type === 'otp'
+        ? {
+            pattern: {
+              type: 'string',
+              description:
+                'A JavaScript regular expression with exactly one capture group that picks the code, overriding the built-in code finder; use it when the code is not the obvious one, e.g. "PIN: (\\d{4})".',
+            },
+          }
+        : {}),
     },
     ['inboxId'],
   );
@@ -27,9 +49,10 @@ const waitInput = (what: string) =>
  * as it stands.
  */
 async function holdWait(args: Json, run: ToolRun, type: 'otp' | 'magic_link'): Promise<ToolOutcome | { wait: Json }> {
-  const filters = args.from !== undefined || args.subjectContains !== undefined ? { from: args.from, subjectContains: args.subjectContains } : undefined;
+  const given = FILTER_NAMES.filter((name) => args[name] !== undefined);
+  const filters = given.length ? Object.fromEntries(given.map((name) => [name, args[name]])) : undefined;
   const created = await run.route('POST /waits', {
-    body: { inboxId: args.inboxId, sessionId: args.sessionId, type, timeoutSeconds: args.timeoutSeconds, filters },
+    body: { inboxId: args.inboxId, sessionId: args.sessionId, type, timeoutSeconds: args.timeoutSeconds, filters, since: args.since },
   });
   if (created.status >= 400) return renamed(created, WAIT_NAMES);
   let wait = created.body as Json;
@@ -66,8 +89,10 @@ function waitTool(name: 'wait_for_otp' | 'wait_for_link', type: 'otp' | 'magic_l
     title: type === 'otp' ? 'Wait for OTP' : 'Wait for link',
     description:
       `Wait for an email with a ${what} to arrive in an inbox and return the ${what} and the message id. ` +
-      `Call it right after submitting the form that sends the email; it returns as soon as the email arrives, or with status "timed_out" after timeoutSeconds.`,
-    inputSchema: waitInput(what),
+      `Call it right after submitting the form that sends the email; it returns as soon as the email arrives, or with status "timed_out" after timeoutSeconds. ` +
+      `If the email may already have arrived (you submitted the form before calling this), pass since: the time just before you submitted it, so the email is not missed. ` +
+      `Filters (all optional, combined with AND) pick the right email when an inbox gets several.`,
+    inputSchema: waitInput(what, type),
     outputSchema: out.waitOutcome(valueName, `The ${what}; null unless status is completed.`),
     call: async (args, run) => {
       const held = await holdWait(args, run, type);

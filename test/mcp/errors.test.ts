@@ -111,7 +111,7 @@ describe('MCP: tool errors read like REST errors', () => {
       ['wait_for_otp', { inboxId: 'inb_x', from: 5 }, /^from must be a string$/],
       ['wait_for_link', { inboxId: 'inb_x', subjectContains: {} }, /^subjectContains must be a string$/],
       ['cancel_wait', {}, /^waitId is required$/],
-      ['wait_for_otp', { inboxId: 'inb_x', timeout: 30 }, /^Unknown argument: timeout \(wait_for_otp takes inboxId, sessionId, timeoutSeconds, from, subjectContains\)$/],
+      ['wait_for_otp', { inboxId: 'inb_x', timeout: 30 }, /^Unknown argument: timeout \(wait_for_otp takes inboxId, sessionId, timeoutSeconds, since, from, to, subjectContains, subjectMatches, bodyMatches, pattern\)$/],
     ];
     for (const [name, args, message] of cases) {
       const error = await callError(alice, name, args);

@@ -49,7 +49,10 @@ export async function callError(client: Client, name: string, args: Record<strin
 }
 
 /** Sends one email over real SMTP to the gateway's SMTP port. */
-export async function sendMail(smtpPort: number, mail: { from: string; to: string; subject: string; text?: string; html?: string }): Promise<void> {
+export async function sendMail(
+  smtpPort: number,
+  mail: { from: string; to: string; subject: string; text?: string; html?: string; attachments?: Array<{ filename: string; content: string; contentType: string }> },
+): Promise<void> {
   const transport = nodemailer.createTransport({ host: '127.0.0.1', port: smtpPort, secure: false, ignoreTLS: true });
   try {
     await transport.sendMail(mail);

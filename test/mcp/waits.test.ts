@@ -113,3 +113,74 @@ describe('MCP: wait_for_otp and wait_for_link', () => {
     expect(results.map((r) => (r.structuredContent as { code: string }).code)).toEqual(codes);
   }, 120_000);
 });
+
+describe('MCP: waits that cannot miss the mail, and filters', () => {
+  it('with since, finds an email that arrived BEFORE the tool was called', async () => {
+    const { inbox } = await sessionWithInbox();
+    const since = new Date(Date.now() - 1000).toISOString();
+    await sendMail(s.smtpPort!, { from: 'a@acme.test', to: inbox.emailAddress, subject: 'Code', text: 'Your code: 418207' });
+    await eventually('the email to be stored', async () => ((await callOk(client, 'list_messages', { inboxId: inbox.id })).data.length ? true : undefined));
+    const result = await callOk(client, 'wait_for_otp', { inboxId: inbox.id, since, timeoutSeconds: 5 });
+    expect(result).toMatchObject({ status: 'completed', code: '418207', wait: { since: expect.stringContaining(since.slice(0, 19)) } });
+    // Without since, the same email is history: the wait times out.
+    expect(await callOk(client, 'wait_for_otp', { inboxId: inbox.id, timeoutSeconds: 1 })).toMatchObject({ status: 'timed_out', code: null });
+  });
+
+  it('with since, wait_for_link takes the oldest matching email already received', async () => {
+    const { inbox } = await sessionWithInbox();
+    const since = new Date(Date.now() - 1000).toISOString();
+    await sendMail(s.smtpPort!, { from: 'news@acme.test', to: inbox.emailAddress, subject: 'Newsletter', text: 'Read https://acme.test/news' });
+    await sendMail(s.smtpPort!, { from: 'login@acme.test', to: inbox.emailAddress, subject: 'Sign in', text: 'Sign in: https://acme.test/magic?t=first' });
+    await eventually('both emails', async () => ((await callOk(client, 'list_messages', { inboxId: inbox.id })).data.length === 2 ? true : undefined));
+    const result = await callOk(client, 'wait_for_link', { inboxId: inbox.id, since, subjectMatches: '(?i)^sign', timeoutSeconds: 5 });
+    expect(result).toMatchObject({ status: 'completed', link: 'https://acme.test/magic?t=first', wait: { filters: { subjectMatches: '(?i)^sign' } } });
+  });
+
+  it('filters by to, bodyMatches and a pattern that picks the code', async () => {
+    const { inbox } = await sessionWithInbox();
+    const call = client.callTool({
+      name: 'wait_for_otp',
+      arguments: { inboxId: inbox.id, to: inbox.emailAddress, bodyMatches: 'PIN', pattern: 'PIN: (\\d{4})', timeoutSeconds: 30 },
+    });
+    await sendMail(s.smtpPort!, { from: 'a@acme.test', to: inbox.emailAddress, subject: 'Order 123456', text: 'Order 123456 shipped.' });
+    await sendMail(s.smtpPort!, { from: 'a@acme.test', to: inbox.emailAddress, subject: 'Order 123456', text: 'Reference 998877. Your PIN: 4821' });
+    const result = (await call) as CallToolResult;
+    expect(result.structuredContent).toMatchObject({ status: 'completed', code: '4821', wait: { filters: { to: inbox.emailAddress, bodyMatches: 'PIN', pattern: 'PIN: (\\d{4})' } } });
+  });
+
+  it('refuses a bad regex, a pattern on wait_for_link and a future since, naming the argument as REST names the field', async () => {
+    const { inbox } = await sessionWithInbox();
+    expect(await callError(client, 'wait_for_otp', { inboxId: inbox.id, subjectMatches: '(' })).toMatchObject({ error: 'Invalid request', message: expect.stringMatching(/^subjectMatches is not a valid regular expression/) });
+    expect(await callError(client, 'wait_for_otp', { inboxId: inbox.id, pattern: '\\d+' })).toMatchObject({ message: expect.stringMatching(/^pattern must have exactly 1 capture group/) });
+    expect(await callError(client, 'wait_for_link', { inboxId: inbox.id, pattern: '(x)' })).toMatchObject({ message: expect.stringMatching(/^Unknown argument: pattern/) });
+    const future = new Date(Date.now() + 3_600_000).toISOString();
+    expect(await callError(client, 'wait_for_otp', { inboxId: inbox.id, since: future })).toEqual({ error: 'Invalid request', message: 'since must not be in the future' });
+  });
+
+  it('get_message returns codes, links, attachments and headers, and says them in its text', async () => {
+    const { inbox } = await sessionWithInbox();
+    const call = client.callTool({ name: 'wait_for_otp', arguments: { inboxId: inbox.id, timeoutSeconds: 30 } });
+    await sendMail(s.smtpPort!, {
+      from: 'a@acme.test',
+      to: inbox.emailAddress,
+      subject: 'Welcome',
+      text: 'Your code: 305511\nConfirm at https://acme.test/confirm?t=abc',
+      attachments: [{ filename: 'terms.pdf', content: '%PDF-1.4 terms', contentType: 'application/pdf' }],
+    });
+    const { messageId } = (await call as CallToolResult).structuredContent as { messageId: string };
+    const result = (await client.callTool({ name: 'get_message', arguments: { messageId } })) as CallToolResult;
+    const message = result.structuredContent as any;
+    expect(message.codes[0]).toMatchObject({ value: '305511', best: true });
+    expect(message.links).toContainEqual(expect.objectContaining({ url: 'https://acme.test/confirm?t=abc', picked: true }));
+    expect(message.attachments).toEqual([expect.objectContaining({ filename: 'terms.pdf', contentType: 'application/pdf', id: expect.any(String) })]);
+    expect(message.headers).toContainEqual({ name: 'Subject', value: 'Welcome' });
+    expect(message.messageId).toEqual(expect.any(String));
+    const rest = await s.request('GET', `/api/v1/messages/${messageId}`);
+    expect(message).toEqual({ ...rest.body, html: undefined, text: rest.body.text });
+    const text = (result.content as Array<{ text: string }>)[0].text;
+    expect(text).toContain('Codes: 305511 (best)');
+    expect(text).toContain('- https://acme.test/confirm?t=abc');
+    expect(text).toMatch(/Attachments: terms\.pdf \(application\/pdf, \d+ bytes\)/);
+    expect(text).toContain('Your code: 305511');
+  });
+});
