@@ -61,12 +61,20 @@ const BOOTSTRAP_JS = `'use strict';
   var wsUrl = location.origin.replace(/^http/, 'ws') + endpoint;
   // Subscriptions go over graphql-ws on the same path, with the Authorization header typed in the
   // Headers tab sent in connection_init (a WebSocket carries no headers of ours).
+  // Read from the text being sent, not GraphiQL's documentAST: that is parsed after a pause, so a query
+  // run right after an edit would be routed by the previous document.
+  function operationType(query, name) {
+    var src = query.replace(/"""[\\s\\S]*?"""|"(?:\\\\.|[^"\\\\])*"/g, '""').replace(/#[^\\n\\r]*/g, '');
+    var re = /(?:^|\\})\\s*(query|mutation|subscription)\\b\\s*([_A-Za-z][_0-9A-Za-z]*)?/g;
+    var m, first = null;
+    while ((m = re.exec(src))) {
+      first = first || m[1];
+      if (name && m[2] === name) return m[1];
+    }
+    return first || 'query';
+  }
   function fetcher(params, opts) {
-    var doc = opts && opts.documentAST;
-    var op = doc && doc.definitions.filter(function (d) {
-      return d.kind === 'OperationDefinition' && (!params.operationName || (d.name && d.name.value === params.operationName));
-    })[0];
-    if (!op || op.operation !== 'subscription') return http(params, opts);
+    if (operationType(params.query || '', params.operationName) !== 'subscription') return http(params, opts);
     var headers = (opts && opts.headers) || {};
     var client = graphqlWs.createClient({ url: wsUrl, lazy: true, retryAttempts: 0, connectionParams: { authorization: headers.Authorization || headers.authorization } });
     return {

@@ -144,6 +144,7 @@ describe('another method on a known path → 405 with Allow in declaration order
       '/sessions': ['POST', 'GET'],
       '/sessions/:id': ['GET'],
       '/sessions/:id/complete': ['POST'],
+      '/sessions/:id/events': ['GET'],
       '/sessions/:id/fail': ['POST'],
       '/sessions/:id/timeline': ['GET'],
       '/sessions/:id/replay': ['POST'],

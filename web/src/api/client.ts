@@ -65,7 +65,7 @@ export function createApiClient(apiKey: string): Client {
     for (const l of listeners) l();
   };
   const socket = createSocketClient({
-    url: socketUrl(location.origin),
+    url: socketUrl((globalThis as unknown as { location: { origin: string } }).location.origin),
     connectionParams: { authorization: `Bearer ${apiKey}` },
     lazy: true,
     lazyCloseTimeout: 3000,
