@@ -149,6 +149,16 @@ describe('HTML mail frame', () => {
     expect(mailSrcdoc('<meta http-equiv=refresh content=0>hi', false)).not.toContain('refresh');
   });
 
+  it('holds image sources back until the reader loads images, and gives them back after', () => {
+    const mail = '<p src="x">text</p><img alt="a" src="broken"><IMG SRCSET="//t.example/p.gif 2x"><video poster=p.png></video>';
+    const held = mailSrcdoc(mail, false);
+    expect(held).toContain('<img alt="a" data-held-src="broken">');
+    expect(held).toContain('<IMG data-held-SRCSET="//t.example/p.gif 2x">');
+    expect(held).toContain('<video data-held-poster=p.png>');
+    expect(held).toContain('<p src="x">text</p>');
+    expect(mailSrcdoc(mail, true)).toContain('<img alt="a" src="broken">');
+  });
+
   it('counts remote images', () => {
     expect(countRemoteImages('<img src="https://a/x.png"><IMG SRC=//b/y.png><img src="data:image/png;base64,AA"><img src=\'http://c\'>')).toBe(3);
   });

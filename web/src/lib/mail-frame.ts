@@ -50,9 +50,21 @@ export function mailSrcdoc(html: string, loadRemoteImages: boolean): string {
     // Mail is written for a white page, whatever the console's theme.
     '<style>html{color-scheme:light;background:#fff;color:#111}body{margin:12px;font:15px/1.5 system-ui,sans-serif;overflow-wrap:anywhere}img{max-width:100%}</style>' +
     '</head><body>' +
-    stripMailTags(html) +
+    (loadRemoteImages ? stripMailTags(html) : holdImageSources(stripMailTags(html))) +
     '</body></html>'
   );
+}
+
+const IMAGE_SOURCE = /(<(?:img|source|image|input|video)\b[^>]*?\s)(src|srcset|poster|href|xlink:href)(\s*=)/gi;
+
+/**
+ * Until the reader loads images, image sources are renamed (data-held-src=…) so the frame has nothing to
+ * fetch at all. The CSP refuses such fetches too, but Chromium was seen (under load) requesting a relative
+ * <img src> of a mail from the console's origin before the frame's CSP applied: the mail's own markup must
+ * not be the only thing standing between it and a request.
+ */
+export function holdImageSources(html: string): string {
+  return html.replace(IMAGE_SOURCE, '$1data-held-$2$3');
 }
 
 /** Counts the remote images a mail asks for (<img src="http...">), for the "load N images" offer. */
