@@ -40,7 +40,7 @@ export function describeFailure(err: unknown, what = 'sessions-gateway failed to
     return { text: debug ? `${err.message}\n${stackOf(err.cause ?? err)}` : err.message, exitCode: err.exitCode };
   }
   const message = err instanceof Error ? err.message : String(err);
-  const hint = debug ? stackOf(err) : 'This looks like a bug; LOG_LEVEL=debug shows where it happened.';
+  const hint = debug ? stackOf(err) : 'LOG_LEVEL=debug shows where it happened (and, if it is a bug, what to report).';
   return { text: `${what}: ${message}\n${hint}`, exitCode: ExitCode.unexpected };
 }
 
