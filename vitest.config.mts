@@ -28,6 +28,8 @@ export default defineConfig(async () => {
         globalSetup: ['test/support/global-setup.ts'],
         // What does not touch the database runs once, in the sqlite project.
         exclude: ['**/node_modules/**', 'test/extract/**', 'test/config/**', 'test/http/ide.test.ts', 'test/live/ide-subscription.test.ts', 'test/graphql/schema.test.ts', 'test/db/migrations.test.ts', 'test/db/sqlite-connections.test.ts', 'test/db/statement-cache.test.ts', 'test/bench/**', 'test/operations/node-engines.test.ts',
+          // Start-up on SQLite (its own files); PostgreSQL's start-up is in test/startup/*.pg.test.ts.
+          'test/startup/startup.test.ts',
           // HTTP clients and pages: the engine behind the server changes nothing for them.
           'test/sdk/**', 'test/http/api-docs.test.ts', 'test/web/**',
           'test/mcp/errors.test.ts', 'test/mcp/stdio.test.ts', 'test/mcp/shutdown.test.ts', 'test/mcp/sessions.test.ts'],

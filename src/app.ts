@@ -258,15 +258,13 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   };
 }
 
-/** BOOTSTRAP_API_KEY makes sure a known key exists; a first start with no keys creates one and shows it once. */
+/**
+ * BOOTSTRAP_API_KEY makes sure a known key exists. The key a first start creates when there is none is
+ * not made here: main.ts makes it once the ports are bound (auth/first-key.ts), so a process that
+ * cannot listen never shows a key and dies with it.
+ */
 async function ensureApiKeys(services: Services, config: Config, logger: Logger): Promise<void> {
-  if (config.bootstrapApiKey) {
-    const outcome = await services.apiKeys.ensure(config.bootstrapApiKey, 'default');
-    if (outcome === 'created') logger.info('created the API key from BOOTSTRAP_API_KEY (owner "default")');
-    return;
-  }
-  if ((await services.apiKeys.countActive()) > 0) return;
-  const key = await services.apiKeys.create('default');
-  // Printed once, to stdout and not through the logger: it is a secret the operator must copy now.
-  process.stdout.write(`\nNo API keys existed, so one was created for owner "default" (it is not shown again):\n\n  ${key}\n\n`);
+  if (!config.bootstrapApiKey) return;
+  const outcome = await services.apiKeys.ensure(config.bootstrapApiKey, 'default');
+  if (outcome === 'created') logger.info('created the API key from BOOTSTRAP_API_KEY (owner "default")');
 }

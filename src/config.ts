@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { settingMessages } from './startup/setting-messages';
+import { ExitCode, StartupError } from './startup/failure';
 
 /** Everything the process reads from its environment, parsed and validated once at startup. */
 const envSchema = z.object({
@@ -12,8 +14,14 @@ const envSchema = z.object({
     }),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  DATABASE_CONNECT_TIMEOUT_S: z.coerce.number().int().min(0).max(3600).default(30),
   GRAPHQL_INTROSPECTION: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
-  CORS_ORIGINS: z.string().optional(),
+  CORS_ORIGINS: z
+    .string()
+    .optional()
+    .superRefine((raw, ctx) => {
+      for (const origin of splitOrigins(raw)) if (!isOrigin(origin)) ctx.addIssue({ code: 'custom', message: `"${origin}" is not an origin like https://app.example` });
+    }),
   BOOTSTRAP_API_KEY: z.string().min(16).optional(),
   AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   INBOX_DOMAIN: z
@@ -52,6 +60,8 @@ export type Config = {
   databaseUrl: string;
   databasePoolSize: number;
   databaseStatementTimeoutMs: number;
+  /** How long start-up keeps trying to reach PostgreSQL (a database that starts after the gateway). */
+  databaseConnectTimeoutS: number;
   introspection: boolean;
   /** undefined: no CORS headers; '*': any origin; otherwise the exact allowed origins. */
   corsOrigins?: '*' | string[];
@@ -104,16 +114,19 @@ export type Config = {
   eventFeedCatchUpMs: number;
 };
 
-export class ConfigError extends Error {}
+/** Invalid settings: one line per setting, naming it, its value and what it must be. */
+export class ConfigError extends StartupError {
+  constructor(lines: string[]) {
+    super(ExitCode.badSetting, lines);
+    this.name = 'ConfigError';
+  }
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Empty strings mean "unset", as in most deployment tools.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = envSchema.safeParse(cleaned);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
-    throw new ConfigError(`Invalid configuration:\n${problems}`);
-  }
+  if (!parsed.success) throw new ConfigError(settingMessages(envSchema.shape, parsed.error.issues, cleaned));
   const e = parsed.data;
   return {
     port: e.PORT,
@@ -121,6 +134,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     databaseStatementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
+    databaseConnectTimeoutS: e.DATABASE_CONNECT_TIMEOUT_S,
     introspection: e.GRAPHQL_INTROSPECTION,
     corsOrigins: parseCorsOrigins(e.CORS_ORIGINS),
     bootstrapApiKey: e.BOOTSTRAP_API_KEY,
@@ -156,5 +170,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 function parseCorsOrigins(raw: string | undefined): Config['corsOrigins'] {
   if (!raw) return undefined;
   if (raw.trim() === '*') return '*';
+  return splitOrigins(raw);
+}
+
+function splitOrigins(raw: string | undefined): string[] {
+  if (!raw || raw.trim() === '*') return [];
   return raw.split(',').map((o) => o.trim()).filter(Boolean);
+}
+
+/** What a browser sends in Origin: scheme, host and port only (a path or trailing slash never matches). */
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value;
+  } catch {
+    return false;
+  }
 }

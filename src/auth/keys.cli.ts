@@ -2,8 +2,13 @@
 // `create` prints the new key alone on the last line of stdout, so scripts can take `| tail -n 1`.
 import { systemClock } from '../common/clock';
 import { createDatabase } from '../db/client';
+import { explainDatabaseError } from '../db/database-errors';
 import { applyMigrations } from '../db/migrate';
+import { describeFailure } from '../startup/failure';
 import { ApiKeyService } from './api-keys.service';
+
+// It takes no lock (src/db/sqlite-process-lock.ts): it runs beside a running gateway on the same file.
+const url = process.env.DATABASE_URL || 'file:./data/sessions.db';
 
 const USAGE = `usage:
   npm run keys -- create --owner <name>   create a key (printed once, on the last line)
@@ -16,7 +21,6 @@ async function main(argv: string[]): Promise<number> {
     console.error(USAGE);
     return 2;
   }
-  const url = process.env.DATABASE_URL || 'file:./data/sessions.db';
   await applyMigrations({ url });
   const db = await createDatabase({ url });
   const keys = new ApiKeyService(db, systemClock, 0);
@@ -61,7 +65,9 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    console.error(err instanceof Error ? err.message : String(err));
-    process.exit(1);
+    // An unreachable or unopenable database is explained as at server start (exit 4).
+    const { text, exitCode } = describeFailure(explainDatabaseError(err, url), 'npm run keys failed');
+    console.error(text);
+    process.exit(exitCode);
   },
 );

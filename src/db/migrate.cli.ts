@@ -1,4 +1,6 @@
 // `npm run db:migrate` / production start: apply pending migrations to DATABASE_URL and say what ran.
+import { describeFailure } from '../startup/failure';
+import { explainDatabaseError } from './database-errors';
 import { applyMigrations } from './migrate';
 
 const url = process.env.DATABASE_URL || 'file:./data/sessions.db';
@@ -8,6 +10,8 @@ applyMigrations({ url, log: (msg) => console.log(msg) })
     console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'Database is up to date.');
   })
   .catch((e: unknown) => {
-    console.error(e instanceof Error ? e.message : e);
-    process.exit(1);
+    // No lock is taken (src/db/sqlite-process-lock.ts): this runs beside a running gateway.
+    const { text, exitCode } = describeFailure(explainDatabaseError(e, url), 'npm run db:migrate failed');
+    console.error(text);
+    process.exit(exitCode);
   });

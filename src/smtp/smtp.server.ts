@@ -238,16 +238,17 @@ export async function startSmtpServer(opts: SmtpServerOptions): Promise<RunningS
     },
   });
   limits.attach(server);
-  server.on('error', (err) => log.error({ err }, 'SMTP server error'));
-
+  // smtp-server re-emits its socket server's errors. A failure to listen is the caller's to explain
+  // (main.ts: exit 3, one sentence), not an error log with a stack; later errors are logged.
   await new Promise<void>((resolve, reject) => {
     const onError = (err: Error) => reject(err);
-    server.server.once('error', onError);
+    server.once('error', onError);
     server.listen(opts.port, opts.host, () => {
-      server.server.off('error', onError);
+      server.off('error', onError);
       resolve();
     });
   });
+  server.on('error', (err) => log.error({ err }, 'SMTP server error'));
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
 
