@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { createApp } from './app';
 import { ConfigError, loadConfig } from './config';
+import { applyServerTimeouts } from './http/server-timeouts';
 
 /** How long a shutdown may take before the process exits anyway (with code 1). */
 const SHUTDOWN_TIMEOUT_MS = 15_000;
@@ -12,6 +13,7 @@ async function main(): Promise<void> {
   const gateway = await createApp(config);
   const { logger } = gateway;
   const server = createServer(gateway.app);
+  applyServerTimeouts(server, config);
   gateway.attachWebSockets(server);
   server.keepAliveTimeout = 5_000;
   let stopping = false;
