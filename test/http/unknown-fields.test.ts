@@ -5,6 +5,7 @@ import { prepare, type RestRoute } from '../../src/http/rest-adapter';
 import { restRoutes } from '../../src/http/routes';
 import { getSchema } from '../../src/graphql/schema';
 import { startServer, type TestServer } from '../support/server';
+import { rawRequest } from './raw-http';
 
 /**
  * Unknown JSON body fields are refused, never dropped: every POST route of the route table (a new one
@@ -108,6 +109,13 @@ describe('what is not an unknown field', () => {
     const session = await s.request('POST', '/api/v1/sessions', { body: { name: 'empty body' } });
     const r = await s.request('POST', `/api/v1/sessions/${session.body.id}/complete`, { body: {} });
     expect(r.status, r.text).toBe(200);
+  });
+
+  it('a body sent anyway to a GET or DELETE route is held to the same rule', async () => {
+    for (const [method, path] of [['GET', '/api/v1/sessions'], ['DELETE', '/api/v1/inboxes/inb_x']]) {
+      const r = await rawRequest(s.url, { method, path, headers: [['Authorization', `Bearer ${s.apiKey}`], ['Content-Type', 'application/json']], body: '{"force":true}' });
+      expect(r.body, `${method} ${path}`).toEqual(invalid('unknown field "force"'));
+    }
   });
 
   it('a long list of unknown fields is named in part, each name cut short', async () => {
