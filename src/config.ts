@@ -46,6 +46,8 @@ const envSchema = z.object({
   TRUST_PROXY: z.string().optional(),
   AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(0).default(30),
   HTTP_BODY_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
   IDEMPOTENCY_LEASE_MS: z.coerce.number().int().min(1_000).max(10 * 60_000).default(30_000),
   MAX_STREAMS_PER_KEY: z.coerce.number().int().min(1).max(100_000).default(100),
   STREAM_BUFFER_EVENTS: z.coerce.number().int().min(1).max(1_000_000).default(1000),
@@ -104,6 +106,10 @@ export type Config = {
   authFailuresPerMinute: number;
   /** How long an authenticated request may take to send its body; 0 = no limit of our own. */
   httpBodyTimeoutMs: number;
+  /** Node's headersTimeout: a client has this long to send a request's headers, then its socket is closed. */
+  httpHeadersTimeoutMs: number;
+  /** Node's requestTimeout: the whole request (headers and body) must arrive within it; 0 = no limit. */
+  httpRequestTimeoutMs: number;
   /** Open event streams (subscriptions, SSE) per API key. */
   maxStreamsPerKey: number;
   /** Events held for a stream whose client does not keep up, before it is disconnected. */
@@ -128,6 +134,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(cleaned);
   if (!parsed.success) throw new ConfigError(settingMessages(envSchema.shape, parsed.error.issues, cleaned));
   const e = parsed.data;
+  if (e.HTTP_REQUEST_TIMEOUT_MS > 0 && e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
+    // The headers are part of the request: a longer headers timeout could never take effect.
+    throw new ConfigError(
+      `Invalid configuration:\n  HTTP_HEADERS_TIMEOUT_MS (${e.HTTP_HEADERS_TIMEOUT_MS}) must not be more than HTTP_REQUEST_TIMEOUT_MS (${e.HTTP_REQUEST_TIMEOUT_MS})`,
+    );
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -160,6 +172,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
     trustProxy: e.TRUST_PROXY === undefined ? undefined : e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' ? false : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
     httpBodyTimeoutMs: e.HTTP_BODY_TIMEOUT_MS,
+    httpHeadersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+    httpRequestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
     maxStreamsPerKey: e.MAX_STREAMS_PER_KEY,
     streamBufferEvents: e.STREAM_BUFFER_EVENTS,
     streamHeartbeatMs: e.STREAM_HEARTBEAT_MS,

@@ -8,6 +8,7 @@ import { explainDatabaseError } from './db/database-errors';
 import { lockSqliteDatabase } from './db/sqlite-process-lock';
 import { providerOf } from './db/url';
 import { waitForPostgres } from './db/wait-for-postgres';
+import { applyServerTimeouts } from './http/server-timeouts';
 import { createLogger, type Logger } from './logger';
 import { describeFailure } from './startup/failure';
 import { explainListenError } from './startup/listen-errors';
@@ -41,6 +42,7 @@ async function main(): Promise<void> {
     process.exit(0);
   };
   const server = createServer(gateway.app);
+  applyServerTimeouts(server, config);
   gateway.attachWebSockets(server);
   server.keepAliveTimeout = 5_000;
   let stopping = false;

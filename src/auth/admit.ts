@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { RateLimitedError } from '../graphql/errors';
+import { AppError, RateLimitedError, UnauthenticatedError } from '../graphql/errors';
 import type { AuthFailureLimiter } from '../protection/auth-failure-limiter';
 import type { RateLimiter } from '../protection/rate-limiter';
 import type { ApiKeyService, Principal } from './api-keys.service';
@@ -7,9 +7,13 @@ import { authenticate } from './authenticate';
 
 export type Admit = (req: Request, res: Response) => Promise<Principal>;
 
+/** RFC 9110 §11.6.1: a 401 names the scheme (and realm) the client should authenticate with. */
+export const WWW_AUTHENTICATE = 'Bearer realm="sessions-gateway"';
+
 /**
- * The gate every API request passes, GraphQL and REST alike: a valid key, then its rate limit. The
- * X-RateLimit-* headers go on every admitted (and refused) response.
+ * The gate every API request passes, GraphQL, REST and MCP alike: one Authorization header, a valid
+ * key, then its rate limit. The X-RateLimit-* headers go on every admitted (and refused) response; a
+ * 401 carries WWW-Authenticate whichever transport shapes its body.
  */
 export function createAdmit(
   keys: ApiKeyService,
@@ -18,7 +22,14 @@ export function createAdmit(
   onLimit?: (limit: 'auth_failures') => void,
 ): Admit {
   return async (req, res) => {
-    const principal = failures?.enabled ? await authenticateCounted(req, res, keys, failures, onLimit) : await authenticate(req.headers, keys);
+    refuseRepeatedAuthorization(req.rawHeaders);
+    let principal: Principal;
+    try {
+      principal = failures?.enabled ? await authenticateCounted(req, res, keys, failures, onLimit) : await authenticate(req.headers, keys);
+    } catch (err) {
+      if (err instanceof UnauthenticatedError) res.setHeader('WWW-Authenticate', WWW_AUTHENTICATE);
+      throw err;
+    }
     if (!limiter.enabled) return principal;
     const decision = await limiter.consume(principal.keyId);
     res.setHeader('X-RateLimit-Limit', String(decision.limit));
@@ -48,4 +59,16 @@ async function authenticateCounted(req: Request, res: Response, keys: ApiKeyServ
     failures.fail(address);
     throw err;
   }
+}
+
+/**
+ * Node keeps only the first of several Authorization headers in req.headers; which key would be used
+ * must not depend on that, so two are refused (400), from the raw headers that still have them all.
+ */
+function refuseRepeatedAuthorization(rawHeaders: string[]): void {
+  let seen = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if (rawHeaders[i].length === 13 && rawHeaders[i].toLowerCase() === 'authorization') seen++;
+  }
+  if (seen > 1) throw new AppError(`Send one Authorization header, not ${seen}`, 'BAD_USER_INPUT', { http: { status: 400 } });
 }

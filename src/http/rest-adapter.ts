@@ -20,6 +20,7 @@ import { type ErrorLogger, maskError } from '../graphql/errors';
 import type { FileBody } from '../messages/message-files';
 import type { Services } from '../services';
 import { IDEMPOTENCY_KEY_PATTERN, type IdempotencyStore, requestHash, withIdempotencyClaim } from '../protection/idempotency';
+import { type BodyFields, bodyFieldsOf, unknownFields, unknownFieldsMessage } from './body-fields';
 import { sendError } from './errors';
 import { sendJson } from './send-json';
 import { describeVariableErrors } from './input-errors';
@@ -41,8 +42,13 @@ export interface RestRoute {
   status?: number;
   /** Names the route in "Failed to <action>" for masked internal errors. */
   action: string;
-  /** Whether the route reads a JSON body (then it must be a JSON object when one is sent). */
-  readsBody?: boolean;
+  /**
+   * The operation variables a JSON body fills, when the route reads one (it must then be a JSON object):
+   * `['input']` takes the body's fields as `$input`'s, `['reason']` the one field `reason`. The fields
+   * allowed follow from their GraphQL types (see bodyFieldsOf); any other is refused with
+   * `400 unknown field "…"`, as is every field sent to a route without a body.
+   */
+  readsBody?: readonly string[];
   /** Content types the route also takes as raw text (e.g. message/rfc822), up to `rawBodyLimit` bytes. */
   rawBodyTypes?: string[];
   /** A creating POST: an `Idempotency-Key` header makes retries safe. */
@@ -114,6 +120,8 @@ export interface PreparedRoute extends RestRoute {
   /** Top-level variables of scalar type Int/Float/Boolean: query-string text is converted for them. */
   numericVariables: Map<string, 'Int' | 'Float' | 'Boolean'>;
   readBackDocument?: DocumentNode;
+  /** The JSON body's allowed fields (none for a route that reads no body). */
+  bodyFields: BodyFields;
 }
 
 /**
@@ -176,7 +184,13 @@ export function prepare({ schema, rawBodyLimit }: Pick<RestOptions, 'schema' | '
     if (named === 'Int' || named === 'Float' || named === 'Boolean') numericVariables.set(def.variable.name.value, named);
   }
   const rawBody = route.rawBodyTypes ? rawTextBody(route.rawBodyTypes, rawBodyLimit) : undefined;
-  return { ...route, document, definitions, numericVariables, rawBody, readBackDocument };
+  let bodyFields: BodyFields;
+  try {
+    bodyFields = bodyFieldsOf(schema, definitions, route.readsBody ?? []);
+  } catch (err) {
+    throw new Error(`REST route ${route.method} ${route.path}: ${(err as Error).message}`);
+  }
+  return { ...route, document, definitions, numericVariables, rawBody, readBackDocument, bodyFields };
 }
 
 /** `express.text` for the route's raw types; a body declared far over the limit is refused unread. */
@@ -240,6 +254,9 @@ function readInput(route: PreparedRoute, req: Request): RestRequest | Reply {
     return invalid(`Content-Type must be ${accepted}`);
   }
   if (route.readsBody && (typeof body !== 'object' || body === null || Array.isArray(body))) return invalid('Request body must be a JSON object');
+  // A misspelt field (`metdata`) would otherwise vanish, and the caller never know.
+  const unknown = unknownFields(body, route.bodyFields);
+  if (unknown.length) return invalid(unknownFieldsMessage(unknown));
   return { params: req.params as Record<string, string>, query: req.query as Record<string, unknown>, body, rawBody: raw, headers: req.headers };
 }
 

@@ -26,7 +26,7 @@ export const sessionRoutes: RestRoute[] = [
     path: '/sessions',
     action: 'create session',
     idempotent: true,
-    readsBody: true,
+    readsBody: ['input'],
     status: 201,
     operation: `mutation CreateSession($input: CreateSessionInput!) { createSession(input: $input) { ${SESSION_FIELDS} } }`,
     variables: ({ body }) => ({ input: { name: body.name, metadata: body.metadata } }),
@@ -65,7 +65,7 @@ export const sessionRoutes: RestRoute[] = [
     method: 'POST',
     path: '/sessions/:id/fail',
     action: 'fail session',
-    readsBody: true,
+    readsBody: ['reason'],
     operation: 'mutation FailSession($id: ID!, $reason: String!) { failSession(id: $id, reason: $reason) { id status completedAt failureReason } }',
     variables: ({ params, body }) => ({ id: params.id, reason: body.reason }),
     body: (data) => data.failSession,
@@ -122,11 +122,6 @@ const WAIT_FIELDS = 'id inboxId sessionId type status timeoutSeconds filters { f
  */
 export const idField = (v: unknown) => (typeof v === 'number' ? [v] : v);
 
-/** Filters are an object of known fields; anything else is passed through for GraphQL to refuse. */
-const WAIT_FILTER_NAMES = ['from', 'subjectContains', 'to', 'subjectMatches', 'bodyMatches', 'pattern'];
-const waitFilters = (f: unknown) =>
-  f && typeof f === 'object' && !Array.isArray(f) ? Object.fromEntries(WAIT_FILTER_NAMES.map((k) => [k, (f as any)[k]])) : f;
-
 /** GraphQL leaves unset filter fields (and `since`) null; REST leaves them out. */
 const waitBody = ({ since, ...w }: any) => ({
   ...w,
@@ -140,7 +135,7 @@ export const inboxRoutes: RestRoute[] = [
     path: '/inboxes',
     action: 'create inbox',
     idempotent: true,
-    readsBody: true,
+    readsBody: ['input'],
     status: 201,
     operation: `mutation CreateInbox($input: CreateInboxInput!) { createInbox(input: $input) { ${INBOX_FIELDS} } }`,
     variables: ({ body }) => ({ input: { sessionId: idField(body.sessionId), ttlSeconds: body.ttlSeconds, metadata: body.metadata } }),
@@ -178,7 +173,7 @@ export const inboxRoutes: RestRoute[] = [
     path: '/inboxes/:id/messages',
     action: 'deliver message',
     idempotent: true,
-    readsBody: true,
+    readsBody: ['input'],
     rawBodyTypes: ['message/rfc822', 'text/plain'],
     status: 201,
     operation: `mutation DeliverMessage($inboxId: ID!, $input: DeliverMessageInput!) { deliverMessage(inboxId: $inboxId, input: $input) { ${MESSAGE_SUMMARY} } }`,
@@ -233,11 +228,11 @@ export const waitRoutes: RestRoute[] = [
     path: '/waits',
     action: 'create wait',
     idempotent: true,
-    readsBody: true,
+    readsBody: ['input'],
     status: 201,
     operation: `mutation CreateWait($input: CreateWaitInput!) { createWait(input: $input) { ${WAIT_FIELDS} } }`,
     variables: ({ body }) => ({
-      input: { inboxId: idField(body.inboxId), sessionId: idField(body.sessionId), type: body.type, timeoutSeconds: body.timeoutSeconds, filters: waitFilters(body.filters), since: body.since },
+      input: { inboxId: idField(body.inboxId), sessionId: idField(body.sessionId), type: body.type, timeoutSeconds: body.timeoutSeconds, filters: body.filters, since: body.since },
     }),
     body: (data) => waitBody(data.createWait),
     readBack: { operation: `query ReadBackWait($id: ID!) { wait(id: $id) { ${WAIT_FIELDS} } }`, body: (data) => waitBody(data.wait) },

@@ -4,6 +4,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
+import { applyServerTimeouts } from '../../src/http/server-timeouts';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { call } from '../support/process';
 
@@ -21,8 +22,10 @@ beforeAll(async () => {
   database = await createTestDatabase();
   const url = new URL(database.url);
   url.searchParams.set('application_name', APP_NAME); // lets the test find exactly this gateway's backends
-  app = await createApp(loadConfig({ DATABASE_URL: url.toString(), BOOTSTRAP_API_KEY: KEY, LOG_LEVEL: 'silent', AUTH_CACHE_TTL_MS: '0' }));
+  const config = loadConfig({ DATABASE_URL: url.toString(), BOOTSTRAP_API_KEY: KEY, LOG_LEVEL: 'silent', AUTH_CACHE_TTL_MS: '0' });
+  app = await createApp(config);
   server = createServer(app.app);
+  applyServerTimeouts(server, config);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });

@@ -356,7 +356,8 @@ function casesFor(route: RestRoute): Case[] {
   if (route.readsBody) {
     for (const field of bodyFields) cases.push(...valueCases(route, valid!, field));
     cases.push(jsonCase('body: empty object', bodyFields.some((f) => f.required) || name.endsWith('/messages') ? 'refuse' : 'any', route, () => ({})));
-    cases.push(jsonCase('body: extra fields', 'any', route, (f) => ({ ...valid!(f), extra: 'x', id: 'sess_x', status: 'failed', ownerId: 'own_x' })));
+    // Unknown fields are refused by name (test/http/unknown-fields.test.ts), not dropped.
+    cases.push(jsonCase('body: extra fields', 'refuse', route, (f) => ({ ...valid!(f), extra: 'x', id: 'sess_x', status: 'failed', ownerId: 'own_x' })));
     for (const [what, text] of [
       ['truncated', '{"name": '],
       ['open brace', '{'],

@@ -200,7 +200,7 @@ describe.each(ROUTES.map((r) => [r.name, r] as const))('%s with Idempotency-Key'
   it('a 400 answer is remembered and replayed as the same 400', async () => {
     const { path } = await route.setup();
     const key = freshKey('bad');
-    const bad = path.endsWith('/messages') ? { from: 'a@example.test' } : path.endsWith('/waits') ? { type: 'otp' } : { name: '', sessionId: 'sess_nope', ttlSeconds: 0 };
+    const bad = path.endsWith('/messages') ? { from: 'a@example.test' } : path.endsWith('/waits') ? { type: 'otp' } : path.endsWith('/inboxes') ? { ttlSeconds: 0 } : { name: '' };
     const first = await post(path, bad, key);
     expect(first.status, first.text).toBe(400);
     expect(replayed(first)).toBeNull();

@@ -231,12 +231,18 @@ describe('docs/openapi.yaml matches the route table (src/http/routes.ts)', () =>
       const content = op.requestBody?.content ?? {};
       expect(sorted(Object.keys(content))).toEqual(sorted(['application/json', ...(route.rawBodyTypes ?? [])]));
       expect(sorted(Object.keys(deref(content['application/json'].schema).properties))).toEqual(read.body);
+      // Unknown fields are refused (test/http/unknown-fields.test.ts): the schema says so.
+      expect(deref(content['application/json'].schema).additionalProperties).toBe(false);
       expect(codes).toEqual(expect.arrayContaining(['400', '413']));
     } else {
       expect(op.requestBody).toBeUndefined();
       expect(read.body).toEqual([]);
     }
     if (read.query.length) expect(codes).toContain('400');
+    // Every POST says how an unknown body field is answered.
+    if (route.method === 'POST') {
+      expect(examplesOf(op.responses['400'])).toContainEqual({ error: 'Invalid request', message: expect.stringMatching(/^unknown field "[\w.]+"$/) });
+    }
 
     // {id} routes: a path that is not percent-encoded UTF-8 is the router's 400.
     if (route.path.includes(':id')) expect(examplesOf(op.responses['400'])).toContainEqual(UNDECODABLE_PATH);

@@ -58,6 +58,11 @@ export class RawConnection {
     this.socket.destroy();
   }
 
+  /** Whether the connection is closed, whatever is left unread (a timeout's bare 408, say). */
+  get socketClosed(): boolean {
+    return this.ended;
+  }
+
   /** Whether the server has closed the connection (after the responses read so far). */
   get closed(): boolean {
     return this.ended && this.buffer.length === 0;

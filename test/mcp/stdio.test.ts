@@ -7,6 +7,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
+import { applyServerTimeouts } from '../../src/http/server-timeouts';
 import { createTestDatabase } from '../support/database';
 import { startServer, type TestServer } from '../support/server';
 import { TOOL_NAMES, callError, callOk, eventually, sendMail } from './helpers';
@@ -92,6 +93,7 @@ describe('the stdio bridge across a gateway restart', () => {
     const start = async (port: number): Promise<{ app: App; server: Server; port: number }> => {
       const app = await createApp(config);
       const server = createServer(app.app);
+      applyServerTimeouts(server, config);
       await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
       return { app, server, port: (server.address() as AddressInfo).port };
     };

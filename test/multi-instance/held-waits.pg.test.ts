@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
+import { applyServerTimeouts } from '../../src/http/server-timeouts';
 import { waitUntil } from '../operations/helpers';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { call } from '../support/process';
@@ -23,8 +24,10 @@ let a: Instance;
 let b: Instance;
 
 async function instance(url: string): Promise<Instance> {
-  const app = await createApp(loadConfig({ DATABASE_URL: url, LOG_LEVEL: 'silent', BOOTSTRAP_API_KEY: KEY, SETTLE_INTERVAL_MS: '200' }));
+  const config = loadConfig({ DATABASE_URL: url, LOG_LEVEL: 'silent', BOOTSTRAP_API_KEY: KEY, SETTLE_INTERVAL_MS: '200' });
+  const app = await createApp(config);
   const server = createServer(app.app);
+  applyServerTimeouts(server, config);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { app, server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }

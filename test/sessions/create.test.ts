@@ -57,11 +57,12 @@ describe('POST /api/v1/sessions', () => {
     expect((await createSession(s, { name: 'null-meta', metadata: null })).metadata).toEqual({});
   });
 
-  it('ignores fields the client may not set (status, id, completedAt)', async () => {
-    const body = await createSession(s, { name: 'sneaky', status: 'completed', id: 'sess_0000000000000000000000', completedAt: '2020-01-01T00:00:00Z' });
-    expect(body.status).toBe('active');
-    expect(body.id).not.toBe('sess_0000000000000000000000');
-    expect(body.completedAt).toBeNull();
+  it('refuses fields the client may not set (status, id, completedAt), naming them, and creates nothing', async () => {
+    const before = (await s.request('GET', '/api/v1/sessions')).body.pagination.total;
+    const r = await s.request('POST', '/api/v1/sessions', { body: { name: 'sneaky', status: 'completed', id: 'sess_0000000000000000000000', completedAt: '2020-01-01T00:00:00Z' } });
+    expect(r.status).toBe(400);
+    expect(r.body).toEqual({ error: 'Invalid request', message: 'unknown fields "status", "id", "completedAt"' });
+    expect((await s.request('GET', '/api/v1/sessions')).body.pagination.total).toBe(before);
   });
 
   describe('name', () => {

@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type App, type AppDeps, createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
+import { applyServerTimeouts } from '../../src/http/server-timeouts';
 import { createTestDatabase } from './database';
 
 export interface Reply<T = any> {
@@ -35,6 +36,7 @@ export async function startServer(opts: { env?: Record<string, string>; deps?: A
   const apiKey = await app.services.apiKeys.create('alice');
   const otherKey = await app.services.apiKeys.create('bob');
   const server: Server = createServer(app.app);
+  applyServerTimeouts(server, config);
   app.attachWebSockets(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -927,6 +927,7 @@ export interface components {
         /** @description The API key is missing, malformed, unknown or revoked. */
         Unauthorized: {
             headers: {
+                "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                 [name: string]: unknown;
             };
             content: {
@@ -1086,6 +1087,8 @@ export interface components {
     };
     requestBodies: never;
     headers: {
+        /** @description On every `401` (RFC 9110 §11.6.1), the scheme to authenticate with. */
+        "WWW-Authenticate": "Bearer realm=\"sessions-gateway\"";
         /**
          * @description The key's limit, in requests per minute (`RATE_LIMIT_PER_MINUTE`). Sent on every authenticated answer while rate limiting is on.
          * @example 600
@@ -1348,7 +1351,7 @@ export interface operations {
                     "application/json": components["schemas"]["Session"];
                 };
             };
-            /** @description The body is not a valid session (the message names the field), or the Idempotency-Key is malformed. */
+            /** @description The body is not a valid session or has a field the route does not take (the message names the field), or the Idempotency-Key is malformed. */
             400: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -1441,7 +1444,7 @@ export interface operations {
                     "application/json": components["schemas"]["Session"];
                 };
             };
-            /** @description The id in the path is not valid percent-encoded UTF-8 (e.g. `%FF`), or a body sent anyway is not valid JSON. No request body is read. */
+            /** @description The id in the path is not valid percent-encoded UTF-8 (e.g. `%FF`), or a body sent anyway is not valid JSON or has fields (the route takes none; `{}` is fine). */
             400: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -1511,7 +1514,7 @@ export interface operations {
                     "application/json": components["schemas"]["CompleteSessionResponse"];
                 };
             };
-            /** @description The id in the path is not valid percent-encoded UTF-8 (e.g. `%FF`), or a body sent anyway is not valid JSON. No request body is read. */
+            /** @description The id in the path is not valid percent-encoded UTF-8 (e.g. `%FF`), or a body sent anyway is not valid JSON or has fields (the route takes none; `{}` is fine). */
             400: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -1609,7 +1612,7 @@ export interface operations {
                     "application/json": components["schemas"]["FailSessionResponse"];
                 };
             };
-            /** @description The reason is missing or invalid, or the id in the path is not valid percent-encoded UTF-8. */
+            /** @description The reason is missing or invalid, the body has another field, or the id in the path is not valid percent-encoded UTF-8. */
             400: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -1911,7 +1914,7 @@ export interface operations {
                     "application/json": components["schemas"]["Replay"];
                 };
             };
-            /** @description The id in the path is not valid percent-encoded UTF-8 (e.g. `%FF`), or a body sent anyway is not valid JSON. No request body is read. */
+            /** @description The id in the path is not valid percent-encoded UTF-8 (e.g. `%FF`), or a body sent anyway is not valid JSON or has fields (the route takes none; `{}` is fine). */
             400: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -2086,7 +2089,7 @@ export interface operations {
                     "application/json": components["schemas"]["Inbox"];
                 };
             };
-            /** @description A field is invalid (the message names it), or the Idempotency-Key is malformed. */
+            /** @description A field is invalid or unknown (the message names it), or the Idempotency-Key is malformed. */
             400: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -2174,7 +2177,7 @@ export interface operations {
                     "application/json": components["schemas"]["Inbox"];
                 };
             };
-            /** @description The id in the path is not valid percent-encoded UTF-8 (e.g. `%FF`), or a body sent anyway is not valid JSON. No request body is read. */
+            /** @description The id in the path is not valid percent-encoded UTF-8 (e.g. `%FF`), or a body sent anyway is not valid JSON or has fields (the route takes none; `{}` is fine). */
             400: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -2235,7 +2238,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The id in the path is not valid percent-encoded UTF-8 (e.g. `%FF`), or a body sent anyway is not valid JSON. No request body is read. */
+            /** @description The id in the path is not valid percent-encoded UTF-8 (e.g. `%FF`), or a body sent anyway is not valid JSON or has fields (the route takes none; `{}` is fine). */
             400: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -2428,7 +2431,7 @@ export interface operations {
                     "application/json": components["schemas"]["MessageSummary"];
                 };
             };
-            /** @description The message is invalid (the message names the field), the Idempotency-Key is malformed, or the id in the path is not valid percent-encoded UTF-8. */
+            /** @description The message is invalid or has an unknown field (the message names the field), the Idempotency-Key is malformed, or the id in the path is not valid percent-encoded UTF-8. */
             400: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -2553,7 +2556,7 @@ export interface operations {
                     "application/json": components["schemas"]["Message"];
                 };
             };
-            /** @description The id in the path is not valid percent-encoded UTF-8 (e.g. `%FF`), or a body sent anyway is not valid JSON. No request body is read. */
+            /** @description The id in the path is not valid percent-encoded UTF-8 (e.g. `%FF`), or a body sent anyway is not valid JSON or has fields (the route takes none; `{}` is fine). */
             400: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -2833,7 +2836,7 @@ export interface operations {
                     "application/json": components["schemas"]["Wait"];
                 };
             };
-            /** @description A field is invalid (the message names it), or the Idempotency-Key is malformed. */
+            /** @description A field is invalid or unknown (the message names it), or the Idempotency-Key is malformed. */
             400: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -3023,7 +3026,7 @@ export interface operations {
                     "application/json": components["schemas"]["Wait"];
                 };
             };
-            /** @description The id in the path is not valid percent-encoded UTF-8 (e.g. `%FF`), or a body sent anyway is not valid JSON. No request body is read. */
+            /** @description The id in the path is not valid percent-encoded UTF-8 (e.g. `%FF`), or a body sent anyway is not valid JSON or has fields (the route takes none; `{}` is fine). */
             400: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
