@@ -63,6 +63,7 @@ export function idePage(opts: IdeOptions): string {
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>sessions-gateway GraphQL IDE</title>
+  <link rel="icon" href="data:,">
   <link rel="stylesheet" href="${a}/graphiql.min.css">
   <link rel="stylesheet" href="${a}/ide.css">
 </head>

@@ -17,9 +17,9 @@ async function startServer(): Promise<{ baseUrl: string; close: () => Promise<vo
 
 const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
 
-/** src/href attribute values of the page's <script>/<link> tags. */
+/** src/href attribute values of the page's <script>/<link> tags (not the empty data: icon, which stops a /favicon.ico request). */
 function assetUrls(html: string): string[] {
-  return [...html.matchAll(/<(?:script|link)\b[^>]*?\b(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+  return [...html.matchAll(/<(?:script|link)\b[^>]*?\b(?:src|href)="([^"]+)"/g)].map((m) => m[1]!).filter((u) => u !== 'data:,');
 }
 
 describe('GraphQL IDE (GraphiQL served from our origin)', () => {
