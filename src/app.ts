@@ -19,6 +19,7 @@ import { consoleRouter } from './http/console';
 import { admitFirst, sendGraphQLError } from './http/admit-first';
 import { ideRouter } from './http/ide';
 import { apiDocsRouter } from './http/api-docs';
+import { frontDoorRouter } from './http/front-door';
 import { jsonBody } from './http/json-body';
 import { Metrics } from './http/metrics';
 import { requestSignal } from './http/request-signal';
@@ -166,6 +167,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   });
   app.use(ideRouter({ endpoint: '/graphql' }));
   app.use(apiDocsRouter());
+  app.use(frontDoorRouter());
   app.use(consoleRouter({ securityHeaders: securityHeaders() }));
   app.use(
     '/graphql',

@@ -7,7 +7,7 @@
  * the page loads nothing from another host and has no inline script.
  *
  * Mount it BEFORE Apollo's middleware (and before auth: the page and its assets are
- * public; the API key is typed by the user into GraphiQL's headers editor):
+ * public; the user types the API key into the page's key field, see ./ide.client.ts):
  *
  *   app.use(ideRouter({ endpoint: '/graphql' }));
  *
@@ -19,6 +19,7 @@
 import path from 'node:path';
 import express from 'express';
 import { sendError } from './errors';
+import { IDE_BOOTSTRAP_JS, IDE_CSS } from './ide.client';
 
 export interface IdeOptions {
   /** Path of the GraphQL endpoint, e.g. "/graphql". The IDE is served at this path. */
@@ -38,72 +39,6 @@ const VENDOR_FILES: Readonly<Record<string, string>> = {
   'graphiql.min.css': packageFile('graphiql', 'graphiql.min.css'),
   'graphql-ws.min.js': packageFile('graphql-ws', 'umd/graphql-ws.min.js'),
 };
-
-/** Our own bootstrap script: external file so CSP `script-src 'self'` allows it. */
-const BOOTSTRAP_JS = `'use strict';
-(function () {
-  var container = document.getElementById('graphiql');
-  var endpoint = container.getAttribute('data-endpoint');
-  var defaultHeaders = JSON.stringify({ Authorization: 'Bearer <your API key>' }, null, 2);
-  var defaultQuery = [
-    '# Welcome to the sessions-gateway GraphQL IDE.',
-    '#',
-    '# 1. Put your API key in the Headers tab below (kept in this browser).',
-    '# 2. Re-fetch the schema (sidebar button or Shift+Ctrl+R) for docs and autocomplete.',
-    '# 3. Write a query and press the run button (Ctrl+Enter).',
-    '',
-    '{',
-    '  __typename',
-    '}',
-    '',
-  ].join('\\n');
-  var http = GraphiQL.createFetcher({ url: endpoint });
-  var wsUrl = location.origin.replace(/^http/, 'ws') + endpoint;
-  // Subscriptions go over graphql-ws on the same path, with the Authorization header typed in the
-  // Headers tab sent in connection_init (a WebSocket carries no headers of ours).
-  // Read from the text being sent, not GraphiQL's documentAST: that is parsed after a pause, so a query
-  // run right after an edit would be routed by the previous document.
-  function operationType(query, name) {
-    var src = query.replace(/"""[\\s\\S]*?"""|"(?:\\\\.|[^"\\\\])*"/g, '""').replace(/#[^\\n\\r]*/g, '');
-    var re = /(?:^|\\})\\s*(query|mutation|subscription)\\b\\s*([_A-Za-z][_0-9A-Za-z]*)?/g;
-    var m, first = null;
-    while ((m = re.exec(src))) {
-      first = first || m[1];
-      if (name && m[2] === name) return m[1];
-    }
-    return first || 'query';
-  }
-  function fetcher(params, opts) {
-    if (operationType(params.query || '', params.operationName) !== 'subscription') return http(params, opts);
-    var headers = (opts && opts.headers) || {};
-    var client = graphqlWs.createClient({ url: wsUrl, lazy: true, retryAttempts: 0, connectionParams: { authorization: headers.Authorization || headers.authorization } });
-    return {
-      subscribe: function (sink) {
-        var stop = client.subscribe(params, {
-          next: function (v) { sink.next(v); },
-          error: function (e) { sink.error(e instanceof Error ? e : new Error('Subscription closed (code ' + (e && e.code) + ': ' + (e && e.reason) + ')')); client.dispose(); },
-          complete: function () { sink.complete(); client.dispose(); },
-        });
-        return { unsubscribe: function () { stop(); client.dispose(); } };
-      },
-    };
-  }
-  ReactDOM.createRoot(container).render(
-    React.createElement(GraphiQL, {
-      fetcher: fetcher,
-      defaultQuery: defaultQuery,
-      defaultHeaders: defaultHeaders,
-      isHeadersEditorEnabled: true,
-      shouldPersistHeaders: true,
-      defaultEditorToolsVisibility: 'headers',
-    }),
-  );
-})();
-`;
-
-const IDE_CSS = `html, body, #graphiql { height: 100%; margin: 0; }
-body { overflow: hidden; }
-`;
 
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -128,10 +63,20 @@ export function idePage(opts: IdeOptions): string {
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>sessions-gateway GraphQL IDE</title>
+  <link rel="icon" href="data:,">
   <link rel="stylesheet" href="${a}/graphiql.min.css">
   <link rel="stylesheet" href="${a}/ide.css">
 </head>
 <body>
+  <header class="ide-bar">
+    <span class="ide-title"><a href="/">sessions-gateway</a> GraphQL IDE</span>
+    <form id="ide-key-form" class="ide-key" autocomplete="off">
+      <label for="ide-key">API key</label>
+      <input id="ide-key" name="api-key" type="password" placeholder="sgk_…" spellcheck="false" autocomplete="off">
+      <label class="ide-remember"><input id="ide-remember" type="checkbox"> remember on this device</label>
+      <span id="ide-key-status" role="status" aria-live="polite"></span>
+    </form>
+  </header>
   <div id="graphiql" data-endpoint="${escapeHtml(endpoint)}">Loading the GraphQL IDE…</div>
   <script src="${a}/react.production.min.js"></script>
   <script src="${a}/react-dom.production.min.js"></script>
@@ -163,7 +108,7 @@ export function ideRouter(opts: IdeOptions): express.Router {
   });
 
   const ownFiles: Record<string, { type: string; body: string }> = {
-    'ide.js': { type: 'js', body: BOOTSTRAP_JS },
+    'ide.js': { type: 'js', body: IDE_BOOTSTRAP_JS },
     'ide.css': { type: 'css', body: IDE_CSS },
   };
   for (const [name, file] of Object.entries(ownFiles)) {

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
   CallToolRequestSchema,
@@ -14,6 +12,7 @@ import {
   UnsubscribeRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Principal } from '../auth/api-keys.service';
+import { VERSION } from '../common/version';
 import type { Caller, RouteOperations } from './operations';
 import { TimelineSubscriptions } from './timeline-subscriptions';
 import type { Tool, ToolOutcome, ToolRun } from './tool';
@@ -24,9 +23,6 @@ export interface McpCaller {
   principal: Principal;
   requestId: string;
 }
-
-/** The package's version (src/mcp and dist/mcp are both two levels below it). */
-const VERSION: string = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')).version;
 
 const TIMELINE_URI = /^session:\/\/([^/]+)\/timeline$/;
 /** JSON-RPC code for an unknown resource, as the MCP specification names it. */

@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium';
+import { launchChromium } from '../support/chromium';
+import { idePage, KEY_FIELD, KEY_STATUS, QUERY_EDITOR, RESULT_PANE } from '../support/ide-page';
 import { startServer as startTestServer } from '../support/server';
 
 let API_KEY = '';
@@ -14,28 +15,64 @@ async function startServer(): Promise<{ baseUrl: string; close: () => Promise<vo
   return { baseUrl: server.url, close: () => server.close() };
 }
 
-/** GraphiQL 3's editors are CodeMirror 5: the wrapper element carries the editor instance. */
-interface CodeMirrorElement {
-  CodeMirror: { getValue(): string; setValue(value: string): void };
-}
-
 const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
 
-/** src/href attribute values of the page's <script>/<link> tags. */
+/** src/href attribute values of the page's <script>/<link> tags (not the empty data: icon, which stops a /favicon.ico request). */
 function assetUrls(html: string): string[] {
-  return [...html.matchAll(/<(?:script|link)\b[^>]*?\b(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+  return [...html.matchAll(/<(?:script|link)\b[^>]*?\b(?:src|href)="([^"]+)"/g)].map((m) => m[1]!).filter((u) => u !== 'data:,');
 }
 
 describe('GraphQL IDE (GraphiQL served from our origin)', () => {
   let baseUrl = '';
   let close: (() => Promise<void>) | undefined;
 
+  let browser: Browser | undefined;
+
   beforeAll(async () => {
     ({ baseUrl, close } = await startServer());
+    browser = await launchChromium();
   });
   afterAll(async () => {
+    await browser?.close();
     await close?.();
   });
+
+  /** A fresh browser context (its own storage) at 1,280 px, recording what the page requests and throws. */
+  async function newPage(opts: { colorScheme?: 'light' | 'dark' } = {}) {
+    const context = await browser!.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: opts.colorScheme ?? 'light' });
+    const page = await context.newPage();
+    page.setDefaultTimeout(20_000);
+    const requested: string[] = [];
+    const graphqlPosts: Array<{ body: string; authorization: string | undefined }> = [];
+    const pageErrors: string[] = [];
+    page.on('request', (r) => {
+      requested.push(r.url());
+      if (r.method() === 'POST' && new URL(r.url()).pathname === '/graphql') graphqlPosts.push({ body: r.postData() ?? '', authorization: r.headers()['authorization'] });
+    });
+    page.on('pageerror', (e) => pageErrors.push(String(e)));
+    page.on('console', (m) => m.type() === 'error' && pageErrors.push(m.text()));
+    // Never let a stray request leave the machine (it is also asserted on below).
+    await page.route((url) => url.hostname !== '127.0.0.1', (route) => route.abort('blockedbyclient'));
+    const foreign = () =>
+      requested.filter((u) => {
+        const url = new URL(u);
+        return ['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol) ? url.hostname !== '127.0.0.1' : url.protocol !== 'data:' && url.protocol !== 'blob:';
+      });
+    return { page, ide: idePage(page), requested, graphqlPosts, pageErrors, foreign, close: () => context.close() };
+  }
+
+  /** Runs `test` on a fresh page and closes its context whatever happens. */
+  async function withPage<T>(test: (t: Awaited<ReturnType<typeof newPage>>) => Promise<T>, opts: { colorScheme?: 'light' | 'dark' } = {}): Promise<T> {
+    const t = await newPage(opts);
+    try {
+      return await test(t);
+    } finally {
+      await t.close();
+    }
+  }
+
+  /** Lets the page run its effects: two animation frames after the editors are on screen. */
+  const settle = (page: Page) => page.evaluate('new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))');
 
   it('serves the HTML page to browsers, referencing only same-origin assets', async () => {
     const res = await fetch(`${baseUrl}/graphql`, { headers: { accept: BROWSER_ACCEPT } });
@@ -91,93 +128,134 @@ describe('GraphQL IDE (GraphiQL served from our origin)', () => {
     expect(browserGet.headers.get('content-type')).toMatch(/^application\/json/);
   });
 
-  it('works in a real browser: no other host contacted, API key header, query runs', async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium) to run the GraphQL IDE browser test`,
-      );
-    }
-    let browser: Browser | undefined;
-    try {
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 20_000 });
-      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-      page.setDefaultTimeout(15_000);
-
-      const requested: string[] = [];
-      const pageErrors: string[] = [];
-      page.on('request', (r) => requested.push(r.url()));
-      page.on('pageerror', (e) => pageErrors.push(String(e)));
-      // Never let a stray request leave the machine (it is also asserted on below).
-      await page.route(
-        (url) => url.hostname !== '127.0.0.1',
-        (route) => route.abort('blockedbyclient'),
-      );
-
-      const response = await page.goto(`${baseUrl}/graphql`, { waitUntil: 'load' });
+  it('opens on the key field with no error and no introspection; a key entered there runs queries', () =>
+    withPage(async (t) => {
+      const response = await t.page.goto(`${baseUrl}/graphql`, { waitUntil: 'load' });
       expect(response?.status()).toBe(200);
-      await expect(page.title()).resolves.toBe('sessions-gateway GraphQL IDE');
+      await expect(t.page.title()).resolves.toBe('sessions-gateway GraphQL IDE');
+      await t.ide.open(`${baseUrl}/graphql`);
+      await settle(t.page);
 
-      const queryEditor = '.graphiql-query-editor .CodeMirror';
-      const headersEditor = '.graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror';
-      const resultPane = '.graphiql-response .CodeMirror';
-      await page.waitForSelector(queryEditor, { state: 'visible' });
-      await page.waitForSelector(headersEditor, { state: 'visible' }); // headers tab open by default
+      // Nothing was sent without a key, and nothing reads as an error.
+      expect(t.graphqlPosts).toEqual([]);
+      await expect(t.page.inputValue(KEY_FIELD)).resolves.toBe('');
+      await expect(t.page.locator(KEY_STATUS).innerText()).resolves.toBe('Enter an API key to load the schema.');
+      await expect(t.ide.cmValue(RESULT_PANE)).resolves.toBe('');
+      expect(await t.page.locator('body').innerText()).not.toMatch(/invalid|missing API key|error/i);
 
-      // Headers editor is prefilled with the placeholder; replace it with the real key.
-      const cmValue = (sel: string) => page.$eval(sel, (el) => (el as unknown as CodeMirrorElement).CodeMirror.getValue());
-      expect(JSON.parse(await cmValue(headersEditor))).toEqual({ Authorization: 'Bearer <your API key>' });
-      const setCm = (sel: string, value: string) =>
-        page.$eval(
-          sel,
-          (el, v) => (el as unknown as CodeMirrorElement).CodeMirror.setValue(v),
-          value,
-        );
-      await setCm(headersEditor, JSON.stringify({ Authorization: `Bearer ${API_KEY}` }));
-      await setCm(queryEditor, '');
-      // Type the query for real (autoclose brackets: type the body, the editor adds "}").
-      await page.click(queryEditor);
-      await page.keyboard.type('{ __typename');
-      expect((await cmValue(queryEditor)).replace(/\s+/g, '')).toBe('{__typename}');
+      // With the key: introspection, sent with it, and the docs.
+      await t.ide.enterKey(API_KEY);
+      await t.ide.waitForSchema();
+      const introspection = t.graphqlPosts.find((p) => p.body.includes('IntrospectionQuery'));
+      expect(introspection?.authorization).toBe(`Bearer ${API_KEY}`);
+      await t.page.click('button[aria-label="Show Documentation Explorer"]');
+      await t.page.getByRole('link', { name: 'Query', exact: true }).waitFor();
+      await expect(t.ide.cmValue(RESULT_PANE)).resolves.toBe('');
 
-      const graphqlPost = page.waitForRequest(
-        (r) => r.method() === 'POST' && new URL(r.url()).pathname === '/graphql' && (r.postData() ?? '').includes('__typename'),
-      );
-      await page.click('.graphiql-execute-button');
-      const sent = await graphqlPost;
-      expect(sent.headers()['authorization']).toBe(`Bearer ${API_KEY}`);
-
-      const result = await page.waitForSelector(resultPane);
-      await page.waitForFunction(
-        (el) => (el as unknown as CodeMirrorElement).CodeMirror.getValue().includes('"Query"'),
-        result,
-      );
-      expect(JSON.parse(await cmValue(resultPane))).toEqual({ data: { __typename: 'Query' } });
-      await expect(page.locator('.graphiql-response').innerText()).resolves.toContain('"Query"');
-
-      // Headers are persisted (shouldPersistHeaders) for the next visit; GraphiQL debounces the write.
-      await page.waitForFunction(
-        (key) =>
-          (globalThis as unknown as { localStorage: { getItem(k: string): string | null } }).localStorage
-            .getItem('graphiql:headers')
-            ?.includes(key) ?? false,
-        API_KEY,
-      );
+      // A query typed for real (autoclose brackets: type the body, the editor adds "}").
+      await t.ide.setCm(QUERY_EDITOR, '');
+      await t.page.click(QUERY_EDITOR);
+      await t.page.keyboard.type('{ __typename');
+      expect((await t.ide.cmValue(QUERY_EDITOR)).replace(/\s+/g, '')).toBe('{__typename}');
+      await t.page.click('.graphiql-execute-button');
+      await t.page.waitForFunction((sel) => (globalThis as any).document.querySelector(sel)?.CodeMirror.getValue().includes('"Query"'), RESULT_PANE);
+      expect(JSON.parse(await t.ide.cmValue(RESULT_PANE))).toEqual({ data: { __typename: 'Query' } });
+      expect(t.graphqlPosts.at(-1)).toEqual({ body: expect.stringContaining('__typename'), authorization: `Bearer ${API_KEY}` });
 
       const screenshot = path.resolve('.tmp/ide.png');
       mkdirSync(path.dirname(screenshot), { recursive: true });
-      await page.screenshot({ path: screenshot });
+      await t.page.screenshot({ path: screenshot });
 
-      expect(pageErrors).toEqual([]);
-      const foreign = requested.filter((u) => {
-        const url = new URL(u);
-        return (url.protocol === 'http:' || url.protocol === 'https:' || url.protocol === 'ws:' || url.protocol === 'wss:')
-          ? url.hostname !== '127.0.0.1'
-          : url.protocol !== 'data:' && url.protocol !== 'blob:';
+      expect(t.pageErrors).toEqual([]);
+      expect(t.foreign()).toEqual([]);
+      expect(t.requested.some((u) => u.endsWith('/graphql/ide/graphiql.min.js'))).toBe(true);
+    }));
+
+  it('keeps the key in sessionStorage, in localStorage only while "remember" is ticked, never in GraphiQL\'s storage', () =>
+    withPage(async (t) => {
+      // What an earlier version persisted (the Headers tab, with a key) is removed on load.
+      await t.ide.open(`${baseUrl}/graphql`);
+      await t.page.evaluate((key) => (globalThis as any).localStorage.setItem('graphiql:headers', JSON.stringify({ Authorization: `Bearer ${key}` })), API_KEY);
+      await t.ide.open(`${baseUrl}/graphql`);
+      await expect(t.page.evaluate(() => (globalThis as any).localStorage.getItem('graphiql:headers'))).resolves.toBeNull();
+
+      await t.ide.enterKey(`Bearer ${API_KEY}`); // a pasted header value counts as the key
+      await expect(t.ide.storedKey()).resolves.toEqual([API_KEY, null]);
+      await t.page.check('#ide-remember');
+      await expect(t.ide.storedKey()).resolves.toEqual([null, API_KEY]);
+
+      // Remembered: a reload finds the key and the box ticked, and loads the schema with it.
+      await t.ide.open(`${baseUrl}/graphql`);
+      await expect(t.page.inputValue(KEY_FIELD)).resolves.toBe(API_KEY);
+      await expect(t.page.isChecked('#ide-remember')).resolves.toBe(true);
+      await t.ide.waitForSchema();
+
+      await t.page.uncheck('#ide-remember');
+      await expect(t.ide.storedKey()).resolves.toEqual([API_KEY, null]);
+      // Nothing else in either storage holds the key (GraphiQL persists no headers).
+      const everything = await t.page.evaluate(() => {
+        const g = globalThis as any;
+        const dump = (s: any) => Object.keys(s).filter((k) => k !== 'sessions-gateway:api-key').map((k) => s.getItem(k)).join('\n');
+        return dump(g.localStorage) + dump(g.sessionStorage);
       });
-      expect(foreign).toEqual([]);
-      expect(requested.some((u) => u.endsWith('/graphql/ide/graphiql.min.js'))).toBe(true);
-    } finally {
-      await browser?.close();
+      expect(everything).not.toContain(API_KEY);
+      expect(t.pageErrors).toEqual([]);
+    }));
+
+  it('takes the key from the Headers tab too, and queries run with it', () =>
+    withPage(async (t) => {
+      await t.ide.open(`${baseUrl}/graphql`);
+      await t.ide.setHeaders({ Authorization: `Bearer ${API_KEY}` });
+      await t.ide.waitForSchema();
+      expect(t.graphqlPosts.find((p) => p.body.includes('IntrospectionQuery'))?.authorization).toBe(`Bearer ${API_KEY}`);
+      expect(JSON.parse(await t.ide.run('{ __typename }', '"Query"'))).toEqual({ data: { __typename: 'Query' } });
+      await expect(t.ide.storedKey()).resolves.toEqual([null, null]);
+      expect(t.pageErrors).toEqual([]);
+    }));
+
+  it('shows the whole welcome text at 1,280 px: no line is wider than the editor', () =>
+    withPage(async (t) => {
+      await t.ide.open(`${baseUrl}/graphql`);
+      const welcome = await t.ide.cmValue(QUERY_EDITOR);
+      expect(welcome).toContain('API key');
+      const fit = await t.page.evaluate((sel) => {
+        const doc = (globalThis as any).document;
+        const scroller = doc.querySelector(`${sel} .CodeMirror-scroll`);
+        const right = scroller.getBoundingClientRect().right;
+        const lines = [...doc.querySelectorAll(`${sel} .CodeMirror-line > span`)] as any[];
+        return {
+          lines: lines.length,
+          scrollWidth: scroller.scrollWidth,
+          clientWidth: scroller.clientWidth,
+          cutOff: lines.filter((l) => l.getBoundingClientRect().right > right).map((l) => l.textContent),
+        };
+      }, QUERY_EDITOR);
+      expect(fit.lines).toBeGreaterThanOrEqual(welcome.split('\n').length - 1);
+      expect(fit.cutOff).toEqual([]);
+      expect(fit.scrollWidth).toBeLessThanOrEqual(fit.clientWidth);
+    }));
+
+  it('follows the dark colour scheme: GraphiQL and the key bar', async () => {
+    const lightness = async (scheme: 'light' | 'dark') => {
+      return withPage(async (t) => {
+        await t.ide.open(`${baseUrl}/graphql`);
+        return t.page.evaluate(() => {
+          const doc = (globalThis as any).document;
+          const g = globalThis as any;
+          // Relative luminance-ish: the mean of the RGB channels of the computed background.
+          const of = (sel: string) => {
+            const [r, gr, b] = g.getComputedStyle(doc.querySelector(sel)).backgroundColor.match(/\d+(\.\d+)?/g).map(Number);
+            return (r + gr + b) / 3;
+          };
+          return { container: of('.graphiql-container'), bar: of('.ide-bar'), field: of('#ide-key') };
+        });
+      }, { colorScheme: scheme });
+    };
+    const light = await lightness('light');
+    const dark = await lightness('dark');
+    for (const part of ['container', 'bar', 'field'] as const) {
+      expect(light[part], part).toBeGreaterThan(200);
+      expect(dark[part], part).toBeLessThan(80);
     }
   });
 });

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Reply, startServer, type TestServer } from '../support/server';
+import { idePage } from '../support/ide-page';
 
 /**
  * Security headers (helmet, src/http/security.ts) on every kind of response the real server gives:
@@ -130,9 +131,6 @@ describe('security headers on every response', () => {
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-interface CodeMirrorElement {
-  CodeMirror: { getValue(): string; setValue(value: string): void };
-}
 interface CspWindow {
   __cspViolations: string[];
   __inlineRan?: boolean;
@@ -168,32 +166,16 @@ describe('the CSP in a real browser', () => {
       expect(response?.status()).toBe(200);
       expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");
 
-      const queryEditor = '.graphiql-query-editor .CodeMirror';
-      const headersEditor = '.graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror';
-      const resultPane = '.graphiql-response .CodeMirror';
-      await page.waitForSelector(queryEditor, { state: 'visible' });
-      await page.waitForSelector(headersEditor, { state: 'visible' });
-      const setCm = (sel: string, value: string) => page.$eval(sel, (el, v) => (el as unknown as CodeMirrorElement).CodeMirror.setValue(v), value);
-      await setCm(headersEditor, JSON.stringify({ Authorization: `Bearer ${s.apiKey}` }));
-      // GraphiQL takes the edited headers into its state after a debounce; it then also persists them.
-      await page.waitForFunction(
-        (key) => (globalThis as unknown as { localStorage: { getItem(k: string): string | null } }).localStorage.getItem('graphiql:headers')?.includes(key) ?? false,
-        s.apiKey,
-      );
-
-      // Re-fetch the schema with the key (introspection), then open the docs (renders the schema).
+      // The key in the IDE's own field loads the schema (introspection), then the docs render it.
+      const ide = idePage(page);
+      await ide.open(`${s.url}/graphql`);
       const introspection = page.waitForResponse((r) => new URL(r.url()).pathname === '/graphql' && (r.request().postData() ?? '').includes('__schema') && r.status() === 200);
-      await page.click('button[aria-label="Re-fetch GraphQL schema"]');
+      await ide.enterKey(s.apiKey);
       await introspection;
       await page.click('button[aria-label*="Documentation Explorer"]');
       await page.waitForSelector('.graphiql-doc-explorer >> text=Query');
 
-      await setCm(queryEditor, '{ sessions { data { id name } } }');
-      await page.click('.graphiql-execute-button');
-      await page.waitForFunction((sel) => {
-        const el = (globalThis as unknown as { document: { querySelector(s: string): unknown } }).document.querySelector(sel);
-        return (el as CodeMirrorElement | null)?.CodeMirror.getValue().includes('"sessions"') ?? false;
-      }, resultPane);
+      await ide.run('{ sessions { data { id name } } }', '"sessions"');
 
       expect(pageErrors).toEqual([]);
       expect(await violations()).toEqual([]);
