@@ -14,8 +14,8 @@ export interface MailDetails {
   messageId: string | null;
   inReplyTo: string | null;
   attachments: IncomingAttachment[];
-  /** The message exactly as received (null when it was delivered as parts over HTTP). */
-  raw: Buffer | null;
+  /** The message exactly as received, in the blocks it is stored as (null when it was delivered as parts over HTTP). */
+  raw: Uint8Array<ArrayBuffer>[] | null;
 }
 
 export interface IncomingAttachment {
@@ -33,7 +33,7 @@ function headerText(line: string): string {
   return utf8.includes('\uFFFD') ? line : utf8;
 }
 
-export async function mailDetails(mail: ParsedMail, raw: Buffer): Promise<MailDetails> {
+export async function mailDetails(mail: ParsedMail, raw: Uint8Array<ArrayBuffer>[]): Promise<MailDetails> {
   // An instance with prototype methods: called on it, not destructured.
   const libmime = (await import('libmime')).default;
   const headers = mail.headerLines.map(({ line }): [string, string] => {

@@ -9,6 +9,9 @@ import type { IncomingAttachment } from './details';
  */
 export const CHUNK_BYTES = 256 * 1024;
 
+/** One stored chunk's bytes: a standalone array (not a view into a shared pool). */
+export type Block = Uint8Array<ArrayBuffer>;
+
 /** Bytes ready to be sent: what they are, and the chunks in order (fetched lazily, one at a time). */
 export interface FileBody {
   contentType: string;
@@ -17,24 +20,27 @@ export interface FileBody {
   chunks: () => AsyncIterable<Uint8Array>;
 }
 
-async function storeChunks(tx: Tx, messageId: string, blobId: string, bytes: Buffer): Promise<void> {
-  const rows = [];
-  for (let seq = 0, at = 0; at < bytes.length; seq++, at += CHUNK_BYTES) {
-    rows.push({ blobId, seq, messageId, data: new Uint8Array(bytes.subarray(at, at + CHUNK_BYTES)) });
-  }
-  // One row per statement keeps each bound parameter small (SQLite and pg both take them whole).
-  for (const row of rows) await tx.messageChunk.create({ data: row });
+/** Writes the blocks of one blob in order; one row per statement keeps each bound parameter small (SQLite and pg both take them whole). */
+async function storeBlocks(tx: Tx, messageId: string, blobId: string, blocks: Iterable<Block>): Promise<void> {
+  let seq = 0;
+  for (const data of blocks) await tx.messageChunk.create({ data: { blobId, seq: seq++, messageId, data } });
 }
 
-/** Inside the delivery transaction: the raw source (blob id = message id) and each attachment. */
-export async function storeMessageFiles(tx: Tx, messageId: string, raw: Buffer | null, attachments: IncomingAttachment[]): Promise<void> {
-  if (raw) await storeChunks(tx, messageId, messageId, raw);
+/** `bytes` cut into CHUNK_BYTES blocks, each copied only when it is written (a standalone array, not a view into a shared pool). */
+function* blocksOf(bytes: Uint8Array): Generator<Block> {
+  // Not Buffer#slice: that is a view, and `bytes` is often a Buffer.
+  for (let at = 0; at < bytes.length; at += CHUNK_BYTES) yield new Uint8Array(bytes.subarray(at, at + CHUNK_BYTES));
+}
+
+/** Inside the delivery transaction: the raw source (blob id = message id; already in blocks, see MailIntake) and each attachment. */
+export async function storeMessageFiles(tx: Tx, messageId: string, raw: readonly Block[] | null, attachments: IncomingAttachment[]): Promise<void> {
+  if (raw) await storeBlocks(tx, messageId, messageId, raw);
   for (const [position, a] of attachments.entries()) {
     const id = newId('attachment');
     await tx.messageAttachment.create({
       data: { id, messageId, position, filename: a.filename, contentType: a.contentType, sizeBytes: a.content.length, contentId: a.contentId },
     });
-    await storeChunks(tx, messageId, id, a.content);
+    await storeBlocks(tx, messageId, id, blocksOf(a.content));
   }
 }
 

@@ -15,7 +15,7 @@ import { NO_DETAILS } from './details';
 import { type FileBody, hasChunks, readChunks, storeMessageFiles } from './message-files';
 import type { Message, MessageAttachment, MessagePage } from './message.type';
 import type { IncomingMail } from './parse';
-import { parseWithinLimits } from './parse-limits';
+import { parseWithinLimits } from './mail-intake';
 import { decodeAddressList, encodeAddressList } from './address-list';
 import { recordCreated } from '../protection/idempotency';
 import { DEFAULT_INBOX_QUOTA, type InboxQuota, requireRoom } from './inbox-quota';

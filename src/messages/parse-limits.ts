@@ -1,5 +1,4 @@
 import { BadUserInputError } from '../graphql/errors';
-import { type IncomingMail, parseRawMessage } from './parse';
 
 /**
  * The MIME parser's limits (mailsplit, under mailparser), by the message it fails with. Past one of them a
@@ -28,13 +27,4 @@ export function asParserLimit(err: unknown): unknown {
   // mailsplit tags every size limit EMAXLEN; one it adds later is still the message's fault.
   if (known || (err as { code?: string }).code === 'EMAXLEN') return new MessageLimitError(known?.limit ?? 'a size limit', err.message);
   return err;
-}
-
-/** parseRawMessage, with the parser's limits as MessageLimitError. */
-export async function parseWithinLimits(raw: Buffer | string): Promise<IncomingMail> {
-  try {
-    return await parseRawMessage(raw);
-  } catch (err) {
-    throw asParserLimit(err);
-  }
 }

@@ -1,4 +1,5 @@
-import type { AddressObject } from 'mailparser';
+import type { Readable } from 'node:stream';
+import type { AddressObject, ParsedMail } from 'mailparser';
 import { type MailDetails, mailDetails } from './details';
 
 /** A message reduced to what this service stores and matches on. */
@@ -13,22 +14,25 @@ export interface IncomingMail {
   details?: MailDetails;
 }
 
-/** Parses a complete RFC 822 / MIME message with a real MIME parser (encodings, multipart, charsets). */
-export async function parseRawMessage(raw: Buffer | string): Promise<IncomingMail> {
-  const buffer = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
+/** A real MIME parser (encodings, multipart, charsets) over a stream of the message (see MailIntake). */
+export async function parseMime(input: Readable): Promise<ParsedMail> {
   // No text made up from the HTML (or HTML from the text): `text` is the text the sender wrote, null
   // for an HTML-only message, as for one delivered as parts over HTTP. Extractors read the HTML themselves.
   // Loaded on first use: a server that never needs it does not carry it (see the memory target in bench/README.md).
   const { simpleParser } = await import('mailparser');
-  const mail = await simpleParser(buffer, { skipImageLinks: true, skipTextToHtml: true, skipHtmlToText: true });
+  return simpleParser(input, { skipImageLinks: true, skipTextToHtml: true, skipHtmlToText: true });
+}
+
+/** The parsed message as stored; `raw` is its source in storage blocks (message-files.ts). */
+export async function toIncomingMail(mail: ParsedMail, raw: Uint8Array<ArrayBuffer>[], sizeBytes: number): Promise<IncomingMail> {
   return {
     from: mail.from?.text ?? '',
     to: addresses(mail.to),
     subject: mail.subject ?? '',
     text: mail.text || null, // '' when the only text was HTML
     html: typeof mail.html === 'string' ? mail.html : null,
-    sizeBytes: buffer.length,
-    details: await mailDetails(mail, buffer),
+    sizeBytes,
+    details: await mailDetails(mail, raw),
   };
 }
 
