@@ -97,11 +97,11 @@ export function startGateway(databaseUrl: string, apiKey: string): Promise<Serve
 }
 
 /** startGateway with more settings (e.g. MAX_HELD_PER_KEY for the held-waits scenario). */
-export function startGatewayWith(databaseUrl: string, apiKey: string, extraEnv: Record<string, string>): Promise<ServerProcess> {
+export function startGatewayWith(databaseUrl: string, apiKey: string, extraEnv: Record<string, string>, nodeArgs: string[] = []): Promise<ServerProcess> {
   return startServer(
     'gateway',
     process.execPath,
-    [join(ROOT, 'dist', 'main.js')],
+    [...nodeArgs, join(ROOT, 'dist', 'main.js')],
     {
       DATABASE_URL: databaseUrl,
       PORT: '0',

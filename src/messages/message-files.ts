@@ -17,25 +17,54 @@ export interface FileBody {
   chunks: () => AsyncIterable<Uint8Array>;
 }
 
-async function storeChunks(tx: Tx, messageId: string, blobId: string, bytes: Buffer): Promise<void> {
+type ChunkRow = { blobId: string; seq: number; messageId: string; data: Uint8Array<ArrayBuffer> };
+type AttachmentRow = { id: string; messageId: string; position: number; filename: string | null; contentType: string; sizeBytes: number; contentId: string | null };
+
+function chunkRows(messageId: string, blobId: string, bytes: Buffer): ChunkRow[] {
   const rows = [];
   for (let seq = 0, at = 0; at < bytes.length; seq++, at += CHUNK_BYTES) {
     rows.push({ blobId, seq, messageId, data: new Uint8Array(bytes.subarray(at, at + CHUNK_BYTES)) });
   }
-  // One row per statement keeps each bound parameter small (SQLite and pg both take them whole).
-  for (const row of rows) await tx.messageChunk.create({ data: row });
+  return rows;
+}
+
+/** The rows of a message's raw source (blob id = message id) and of each attachment, with their chunks. */
+export function messageFileRows(messageId: string, raw: Buffer | null, attachments: IncomingAttachment[]): { attachments: AttachmentRow[]; chunks: ChunkRow[] } {
+  const chunks = raw ? chunkRows(messageId, messageId, raw) : [];
+  const rows = attachments.map((a, position) => {
+    const id = newId('attachment');
+    chunks.push(...chunkRows(messageId, id, a.content));
+    return { id, messageId, position, filename: a.filename, contentType: a.contentType, sizeBytes: a.content.length, contentId: a.contentId };
+  });
+  return { attachments: rows, chunks };
+}
+
+/**
+ * Inside the delivery transaction: the files of one or more messages. Small chunks go several to a
+ * statement; a statement carries at most one full chunk's bytes (CHUNK_BYTES), so each bound parameter
+ * and each statement stay small on both engines.
+ */
+export async function storeFileRows(tx: Tx, files: { attachments: AttachmentRow[]; chunks: ChunkRow[] }): Promise<void> {
+  if (files.attachments.length) await tx.messageAttachment.createMany({ data: files.attachments });
+  let group: ChunkRow[] = [];
+  let bytes = 0;
+  const flush = async () => {
+    if (group.length === 1) await tx.messageChunk.create({ data: group[0]! });
+    else if (group.length) await tx.messageChunk.createMany({ data: group });
+    group = [];
+    bytes = 0;
+  };
+  for (const chunk of files.chunks) {
+    if (group.length && bytes + chunk.data.length > CHUNK_BYTES) await flush();
+    group.push(chunk);
+    bytes += chunk.data.length;
+  }
+  await flush();
 }
 
 /** Inside the delivery transaction: the raw source (blob id = message id) and each attachment. */
 export async function storeMessageFiles(tx: Tx, messageId: string, raw: Buffer | null, attachments: IncomingAttachment[]): Promise<void> {
-  if (raw) await storeChunks(tx, messageId, messageId, raw);
-  for (const [position, a] of attachments.entries()) {
-    const id = newId('attachment');
-    await tx.messageAttachment.create({
-      data: { id, messageId, position, filename: a.filename, contentType: a.contentType, sizeBytes: a.content.length, contentId: a.contentId },
-    });
-    await storeChunks(tx, messageId, id, a.content);
-  }
+  await storeFileRows(tx, messageFileRows(messageId, raw, attachments));
 }
 
 /** The chunks of one blob in order, each read when the consumer asks for it. */
