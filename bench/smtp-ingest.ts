@@ -1,6 +1,6 @@
 /**
  * `npm run bench:smtp -- [--engine sqlite|postgresql] [--clients 10] [--duration 10] [--rounds 3]`
- * (issue 22, target 3): SMTP ingest on one gateway started as production does (`node dist/main.js`).
+ * [--baseline path/to/other/dist] (issue 22, target 3): SMTP ingest on one gateway started as production does (`node dist/main.js`).
  *
  * `--clients` SMTP clients (one connection each, from 127.0.0.1) send 2 KB messages back to back, each
  * to the next of 50 inboxes (in sessions, each with a pending OTP wait: the first message to an inbox
@@ -38,6 +38,7 @@ function options() {
       out: { type: 'string', default: join(ROOT, 'bench', 'results') },
       label: { type: 'string', default: '' },
       'cpu-prof': { type: 'string' },
+      baseline: { type: 'string' },
     },
   });
   const engine = values.engine === 'sqlite' ? 'sqlite' : 'postgresql';
@@ -51,6 +52,8 @@ function options() {
     label: values.label!,
     /** A directory: the gateway runs with `--cpu-prof` and writes its profile there when stopped. */
     cpuProf: values['cpu-prof'] ?? null,
+    /** Another build's dist/ directory, measured in turn with this one (a before/after on the same machine). */
+    baseline: values.baseline ?? null,
   };
 }
 
@@ -137,11 +140,8 @@ interface Round {
   p99Ms: number;
 }
 
-async function main(): Promise<void> {
-  const opts = options();
-  const machine = machineInfo(opts.engine);
-  log(`smtp-ingest bench (${opts.engine}): ${machine.cpu}, ${machine.cores} cores, load ${machine.loadAverage.join(' ')}`);
-
+/** One gateway under test: its own database, inboxes (with a pending OTP wait each) and SMTP clients. */
+async function prepare(opts: ReturnType<typeof options>, name: string, mainJs: string | undefined) {
   let databaseUrl: string;
   if (opts.engine === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'sessions-gateway-bench-smtp-'));
@@ -155,13 +155,13 @@ async function main(): Promise<void> {
     databaseUrl = url.toString();
     onCleanup(() => dropSchema(admin, schema));
   }
-
   const key = `sgk_${randomBytes(30).toString('base64url').replace(/[-_]/g, 'x').slice(0, 40)}`;
   const smtpPort = await freePort();
   const env = { SMTP_PORT: String(smtpPort), SMTP_HOST: '127.0.0.1', INBOX_MAX_MESSAGES: '1000000' };
-  const gateway = await startGatewayWith(databaseUrl, key, env, opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProf}`] : []);
+  const nodeArgs = opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProf}`] : [];
+  const gateway = await startGatewayWith(databaseUrl, key, env, { nodeArgs, mainJs, name });
   onCleanup(() => gateway.stop());
-  log(`gateway pid ${gateway.pid}, SMTP on ${smtpPort}`);
+  log(`${name}: pid ${gateway.pid}, SMTP on ${smtpPort}${mainJs ? ` (${mainJs})` : ''}`);
 
   const inboxes: { id: string; address: string; waitId: string }[] = [];
   await pool(INBOXES, 5, async () => {
@@ -170,11 +170,10 @@ async function main(): Promise<void> {
     const wait = await expectStatus(201, gateway.url, key, 'POST', '/api/v1/waits', { inboxId: inbox.id, type: 'otp', timeoutSeconds: 600 });
     inboxes.push({ id: inbox.id, address: inbox.emailAddress, waitId: wait.id });
   });
-
   const clients = await Promise.all(Array.from({ length: opts.clients }, () => SmtpClient.open(smtpPort)));
   const acceptedPerInbox = new Map<string, number>();
-  let sent = 0;
   const refusals: Record<string, number> = {};
+  let sent = 0;
 
   /** Every client sends back to back until `seconds` have passed; the latencies of the accepted. */
   async function load(seconds: number): Promise<{ accepted: number; refused: number; latencies: number[] }> {
@@ -200,17 +199,14 @@ async function main(): Promise<void> {
     return { accepted: latencies.length, refused, latencies };
   }
 
-  log(`warm-up ${opts.warmup} s`);
-  await load(opts.warmup);
-  const rounds: Round[] = [];
-  for (let i = 0; i < opts.rounds; i++) {
+  async function measuredRound(): Promise<Round> {
     const cpuBefore = cpuSecondsOf(gateway.pid);
     const started = performance.now();
     const r = await load(opts.duration);
     const seconds = (performance.now() - started) / 1000;
     const cpuAfter = cpuSecondsOf(gateway.pid);
-    const sorted = r.latencies.sort((a, b) => a - b);
-    const round_: Round = {
+    const sorted = r.latencies.sort((x, y) => x - y);
+    return {
       accepted: r.accepted,
       refused: r.refused,
       seconds: round(seconds, 2),
@@ -219,30 +215,36 @@ async function main(): Promise<void> {
       p50Ms: round(percentile(sorted, 50), 1),
       p99Ms: round(percentile(sorted, 99), 1),
     };
-    rounds.push(round_);
-    log(`round ${i + 1}: ${JSON.stringify(round_)}`);
   }
-  for (const c of clients) c.close();
 
-  // Every accepted message is in its inbox, once; every wait was completed by its inbox's first message.
-  let missing = 0;
-  let extra = 0;
-  let waitsNotCompleted = 0;
-  await pool(inboxes.length, 5, async (i) => {
-    const inbox = inboxes[i]!;
-    const page = await expectStatus(200, gateway.url, key, 'GET', `/api/v1/inboxes/${inbox.id}/messages?limit=1`);
-    const expected = acceptedPerInbox.get(inbox.id) ?? 0;
-    const total = page.pagination.total as number;
-    if (total < expected) missing += expected - total;
-    if (total > expected) extra += total - expected;
-    const wait = await expectStatus(200, gateway.url, key, 'GET', `/api/v1/waits/${inbox.waitId}`);
-    if (wait.status !== 'completed') waitsNotCompleted++;
-  });
-  const accepted = [...acceptedPerInbox.values()].reduce((a, b) => a + b, 0);
-  // Stopped here, not by the cleanup's SIGKILL: a gateway run with --cpu-prof writes its profile on a clean exit.
-  await gateway.stop();
-  log(`visible through the API: ${accepted - missing} of ${accepted} accepted (extra ${extra}); waits not completed: ${waitsNotCompleted}`);
+  /** Every accepted message is in its inbox, once; every wait was completed by its inbox's first message. */
+  async function verify() {
+    for (const c of clients) c.close();
+    let missing = 0;
+    let extra = 0;
+    let waitsNotCompleted = 0;
+    await pool(inboxes.length, 5, async (i) => {
+      const inbox = inboxes[i]!;
+      const page = await expectStatus(200, gateway.url, key, 'GET', `/api/v1/inboxes/${inbox.id}/messages?limit=1`);
+      const expected = acceptedPerInbox.get(inbox.id) ?? 0;
+      const total = page.pagination.total as number;
+      if (total < expected) missing += expected - total;
+      if (total > expected) extra += total - expected;
+      const wait = await expectStatus(200, gateway.url, key, 'GET', `/api/v1/waits/${inbox.waitId}`);
+      if (wait.status !== 'completed') waitsNotCompleted++;
+    });
+    const accepted = [...acceptedPerInbox.values()].reduce((x, y) => x + y, 0);
+    // Stopped here, not by the cleanup's SIGKILL: a gateway run with --cpu-prof writes its profile on a clean exit.
+    await gateway.stop();
+    return { accepted, missing, extra, waitsNotCompleted, refusals };
+  }
 
+  return { name, load, measuredRound, verify };
+}
+
+type Prepared = Awaited<ReturnType<typeof prepare>>;
+
+function summarize(opts: ReturnType<typeof options>, rounds: Round[], check: Awaited<ReturnType<Prepared['verify']>>) {
   const summary = {
     msgPerSec: median(rounds.map((r) => r.msgPerSec)),
     cpuMsPerMessage: rounds.every((r) => r.cpuMsPerMessage !== null) ? median(rounds.map((r) => r.cpuMsPerMessage!)) : null,
@@ -253,29 +255,62 @@ async function main(): Promise<void> {
     const xs = rounds.map(pick).filter((x): x is number => x !== null);
     return `${Math.min(...xs)}–${Math.max(...xs)}`;
   };
+  const { accepted, missing, extra, waitsNotCompleted } = check;
   const targets = [
     { id: '3.smtp-ingest.msg-per-sec', target: `≥ ${TARGETS[opts.engine].msgPerSec} msg/s`, value: summary.msgPerSec, spread: spread((r) => r.msgPerSec), pass: summary.msgPerSec >= TARGETS[opts.engine].msgPerSec },
     { id: '3.smtp-ingest.cpu-per-message', target: `≤ ${TARGETS.cpuMsPerMessage} ms CPU per message`, value: summary.cpuMsPerMessage, spread: spread((r) => r.cpuMsPerMessage), pass: summary.cpuMsPerMessage !== null && summary.cpuMsPerMessage <= TARGETS.cpuMsPerMessage },
     { id: '3.smtp-ingest.data-to-250-p99', target: `DATA→250 p99 ≤ ${TARGETS.p99Ms} ms`, value: summary.p99Ms, spread: spread((r) => r.p99Ms), pass: summary.p99Ms <= TARGETS.p99Ms },
-    { id: '3.smtp-ingest.all-visible', target: 'every accepted message visible through the API, once; waits completed', value: `${accepted - missing}/${accepted}, extra ${extra}, waits not completed ${waitsNotCompleted}`, pass: missing === 0 && extra === 0 && waitsNotCompleted === 0 },
+    { id: '3.smtp-ingest.all-visible', target: 'every accepted message visible through the API, once; waits completed', value: `${accepted - missing}/${accepted}, extra ${extra}, waits not completed ${waitsNotCompleted}`, spread: '', pass: missing === 0 && extra === 0 && waitsNotCompleted === 0 },
   ];
+  return { rounds, summary, refusals: check.refusals, targets };
+}
+
+async function main(): Promise<void> {
+  const opts = options();
+  const machine = machineInfo(opts.engine);
+  log(`smtp-ingest bench (${opts.engine}): ${machine.cpu}, ${machine.cores} cores, load ${machine.loadAverage.join(' ')}`);
+  // With --baseline, the same load runs against another build too, round by round in turn, so that both
+  // see the same machine (on a shared one, the load drifts more between runs than a change moves it).
+  const builds: Prepared[] = [await prepare(opts, 'gateway', undefined)];
+  if (opts.baseline) builds.push(await prepare(opts, 'baseline', join(opts.baseline, 'main.js')));
+  for (const b of builds) {
+    log(`${b.name}: warm-up ${opts.warmup} s`);
+    await b.load(opts.warmup);
+  }
+  const rounds = new Map<string, Round[]>(builds.map((b) => [b.name, []]));
+  for (let i = 0; i < opts.rounds; i++) {
+    // The order turns each round: neither build always runs right after the other.
+    for (const b of i % 2 ? [...builds].reverse() : builds) {
+      const r = await b.measuredRound();
+      rounds.get(b.name)!.push(r);
+      log(`${b.name} round ${i + 1}: ${JSON.stringify(r)}`);
+    }
+  }
+  const results: Record<string, ReturnType<typeof summarize>> = {};
+  for (const b of builds) {
+    const check = await b.verify();
+    log(`${b.name}: visible through the API: ${check.accepted - check.missing} of ${check.accepted} accepted (extra ${check.extra}); waits not completed: ${check.waitsNotCompleted}`);
+    results[b.name] = summarize(opts, rounds.get(b.name)!, check);
+  }
+
   const commit = gitCommit();
-  const result = { machine, commit, label: opts.label, options: { ...opts, out: relative(ROOT, opts.out), inboxes: INBOXES, messageBytes: MESSAGE_BYTES }, rounds, summary, refusals, targets };
+  const result = { machine, commit, label: opts.label, options: { ...opts, out: relative(ROOT, opts.out), inboxes: INBOXES, messageBytes: MESSAGE_BYTES }, results };
   const md = [
     `# SMTP ingest (${opts.engine})${opts.label ? ` — ${opts.label}` : ''}`,
     '',
-    `${machine.date}, commit ${commit}; ${machine.cpu}, ${machine.cores} cores, load average ${machine.loadAverage.join(' ')} (shared machine: measured under load).`,
+    `${machine.date}, commit ${commit}; ${machine.cpu}, ${machine.cores} cores, load average ${machine.loadAverage.join(' ')} at the start (shared machine: measured under load).`,
     `${opts.clients} SMTP clients, ${INBOXES} inboxes, ${MESSAGE_BYTES} B messages, ${opts.rounds} rounds of ${opts.duration} s; medians of the rounds (min–max).`,
+    opts.baseline ? `\`baseline\` is the build in ${opts.baseline}, run in turn with this one, round by round.` : '',
     '',
-    '| round | accepted | msg/s | CPU ms/msg | DATA→250 p50 | p99 |',
-    '|---|---|---|---|---|---|',
-    ...rounds.map((r, i) => `| ${i + 1} | ${r.accepted} | ${r.msgPerSec} | ${r.cpuMsPerMessage ?? '–'} | ${r.p50Ms} ms | ${r.p99Ms} ms |`),
+    '| build | round | accepted | msg/s | CPU ms/msg | DATA→250 p50 | p99 |',
+    '|---|---|---|---|---|---|---|',
+    ...builds.flatMap((b) => rounds.get(b.name)!.map((r, i) => `| ${b.name} | ${i + 1} | ${r.accepted} | ${r.msgPerSec} | ${r.cpuMsPerMessage ?? '–'} | ${r.p50Ms} ms | ${r.p99Ms} ms |`)),
     '',
-    '| target | value (median) | spread | pass |',
-    '|---|---|---|---|',
-    ...targets.map((t) => `| ${t.target} | ${t.value} | ${'spread' in t ? t.spread : ''} | ${t.pass ? 'yes' : 'no'} |`),
+    '| build | target | value (median) | spread | pass |',
+    '|---|---|---|---|---|',
+    ...builds.flatMap((b) => results[b.name]!.targets.map((t) => `| ${b.name} | ${t.target} | ${t.value} | ${t.spread} | ${t.pass ? 'yes' : 'no'} |`)),
     '',
-    Object.keys(refusals).length ? `Refusals: ${JSON.stringify(refusals)}` : 'No message refused.',
+    ...builds.map((b) => (Object.keys(results[b.name]!.refusals).length ? `${b.name} refusals: ${JSON.stringify(results[b.name]!.refusals)}` : `${b.name}: no message refused.`)),
     '',
   ].join('\n');
   mkdirSync(opts.out, { recursive: true });
@@ -284,7 +319,7 @@ async function main(): Promise<void> {
   writeFileSync(`${base}.md`, md);
   process.stdout.write(`\n${md}`);
   log(`written: ${relative(ROOT, base)}.json/.md`);
-  if (!targets[3]!.pass) process.exitCode = 1;
+  if (Object.values(results).some((r) => !r.targets[3]!.pass)) process.exitCode = 1;
 }
 
 function freePort(): Promise<number> {
