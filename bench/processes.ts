@@ -97,11 +97,17 @@ export function startGateway(databaseUrl: string, apiKey: string): Promise<Serve
 }
 
 /** startGateway with more settings (e.g. MAX_HELD_PER_KEY for the held-waits scenario). */
-export function startGatewayWith(databaseUrl: string, apiKey: string, extraEnv: Record<string, string>): Promise<ServerProcess> {
+export function startGatewayWith(
+  databaseUrl: string,
+  apiKey: string,
+  extraEnv: Record<string, string>,
+  /** Node flags (e.g. --cpu-prof), and another build's main.js (a baseline to compare with). */
+  run: { nodeArgs?: string[]; mainJs?: string; name?: string } = {},
+): Promise<ServerProcess> {
   return startServer(
-    'gateway',
+    run.name ?? 'gateway',
     process.execPath,
-    [join(ROOT, 'dist', 'main.js')],
+    [...(run.nodeArgs ?? []), run.mainJs ?? join(ROOT, 'dist', 'main.js')],
     {
       DATABASE_URL: databaseUrl,
       PORT: '0',

@@ -55,7 +55,7 @@ export function splitReadsFromTransactions(writer: SqlDriverAdapterFactory, read
         queryRaw: (query) => r.queryRaw(query),
         executeRaw: (query) => r.executeRaw(query),
         executeScript: (script) => w.executeScript(script),
-        startTransaction: (isolationLevel) => w.startTransaction(isolationLevel),
+        startTransaction: async (isolationLevel) => rollsBackAfterFailedCommit(await w.startTransaction(isolationLevel)),
         dispose: async () => {
           // The writer last: the last connection to close checkpoints the WAL into the file, which takes a writable one.
           await r.dispose();
@@ -64,4 +64,22 @@ export function splitReadsFromTransactions(writer: SqlDriverAdapterFactory, read
       };
     },
   };
+}
+
+/**
+ * A COMMIT that fails (a deferred constraint, a full disk) leaves a SQLite transaction open. Prisma then
+ * calls the adapter transaction's rollback(), which in the better-sqlite3 adapter only releases its lock
+ * without a ROLLBACK: the writer stayed inside the failed transaction, and the next transaction on it
+ * failed or hung. Here rollback() first ends whatever transaction is still open on the connection (after
+ * an ordinary rollback there is none: Prisma sent ROLLBACK before).
+ */
+function rollsBackAfterFailedCommit<T extends object>(tx: T): T {
+  const connection = (tx as { client?: { inTransaction?: boolean; exec?: (sql: string) => unknown } }).client;
+  const { rollback } = tx as unknown as { rollback: () => Promise<void> };
+  return Object.assign(tx, {
+    rollback: async () => {
+      if (connection?.inTransaction && connection.exec) connection.exec('ROLLBACK');
+      return rollback.call(tx);
+    },
+  });
 }

@@ -22,6 +22,13 @@ const EVENT_ORDER_LOCK = 0x53475f45; // "SG_E"
 
 type EventRow = { seq: number; id: string; ownerId: string; sessionId: string | null; type: string; payload: unknown; createdAt: Date };
 type NewEvent = Omit<EventRow, 'seq'> & { payload: object };
+type NewEventInput = { ownerId: string; sessionId: string | null; type: string; payload: JsonObject; at?: Date };
+
+/** One multi-row INSERT: `seq` is taken row by row in the order given (both engines number VALUES rows in order). */
+async function insertEvents(tx: Tx, rows: NewEvent[]): Promise<void> {
+  if (rows.length === 1) await tx.event.create({ data: rows[0]! });
+  else await tx.event.createMany({ data: rows });
+}
 
 export function toTimelineEvent(r: EventRow): TimelineEvent {
   return { id: r.id, cursor: encodeCursor(r.seq), sessionId: r.sessionId!, timestamp: r.createdAt, type: r.type, payload: r.payload as JsonObject, seq: r.seq, ownerId: r.ownerId };
@@ -60,30 +67,34 @@ export class HistoryService {
    * a "safe" sequence instead would need every transaction's id recorded and every reader to wait for
    * the oldest one still open; a counter row would be held from the first event to commit.
    */
-  async appendEvent(
-    tx: Tx,
-    e: { ownerId: string; sessionId: string | null; type: string; payload: JsonObject; at?: Date },
-  ): Promise<void> {
-    const data: NewEvent = {
+  async appendEvent(tx: Tx, e: NewEventInput): Promise<void> {
+    await this.appendEvents(tx, [e]);
+  }
+
+  /** appendEvent for several events of one transaction, in order, in one statement. */
+  async appendEvents(tx: Tx, events: NewEventInput[]): Promise<void> {
+    if (!events.length) return;
+    const now = this.clock();
+    const data: NewEvent[] = events.map((e) => ({
       id: newId('event'),
       ownerId: e.ownerId,
       sessionId: e.sessionId,
       type: e.type,
       payload: e.payload as object,
-      createdAt: e.at ?? this.clock(),
-    };
+      createdAt: e.at ?? now,
+    }));
     if (this.notifier) afterCommit(tx, EVENTS_TOPIC, () => this.notifier!.notify(EVENTS_TOPIC));
     if (this.db.provider === 'sqlite') {
-      await tx.event.create({ data });
+      await insertEvents(tx, data);
       return;
     }
     const queued = this.pending.get(tx);
-    if (queued) return void queued.push(data);
-    const rows = [data];
+    if (queued) return void queued.push(...data);
+    const rows = [...data];
     this.pending.set(tx, rows);
     beforeCommit(tx, 'history.events', async () => {
       await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${EVENT_ORDER_LOCK})`);
-      for (const row of rows) await tx.event.create({ data: row });
+      await insertEvents(tx, rows);
     });
   }
 
@@ -114,6 +125,17 @@ export class HistoryService {
       });
     }
     return result;
+  }
+
+  /**
+   * recordStep for actions already done together (a batch of deliveries): one replay step per action
+   * that belongs to a session, in order, in one statement; `durationMs` is what the batch took.
+   */
+  async recordSteps(tx: Tx, steps: { sessionId: string | null; action: string; input: JsonObject; output: JsonObject; startedAt: Date; durationMs: number }[]): Promise<void> {
+    const data = steps
+      .filter((s) => s.sessionId)
+      .map((s) => ({ sessionId: s.sessionId!, action: s.action, input: s.input as object, output: s.output as object, durationMs: Math.max(0, Math.round(s.durationMs)), createdAt: s.startedAt }));
+    if (data.length) await tx.replayStep.createMany({ data });
   }
 
   async timeline(sessionId: string): Promise<TimelineEvent[]> {

@@ -20,28 +20,59 @@ export interface FileBody {
   chunks: () => AsyncIterable<Uint8Array>;
 }
 
-/** Writes the blocks of one blob in order; one row per statement keeps each bound parameter small (SQLite and pg both take them whole). */
-async function storeBlocks(tx: Tx, messageId: string, blobId: string, blocks: Iterable<Block>): Promise<void> {
-  let seq = 0;
-  for (const data of blocks) await tx.messageChunk.create({ data: { blobId, seq: seq++, messageId, data } });
-}
+type ChunkRow = { blobId: string; seq: number; messageId: string; data: Block };
+type AttachmentRow = { id: string; messageId: string; position: number; filename: string | null; contentType: string; sizeBytes: number; contentId: string | null };
 
-/** `bytes` cut into CHUNK_BYTES blocks, each copied only when it is written (a standalone array, not a view into a shared pool). */
+/** `bytes` cut into CHUNK_BYTES blocks, each copied (a standalone array, not a view into a shared pool). */
 function* blocksOf(bytes: Uint8Array): Generator<Block> {
   // Not Buffer#slice: that is a view, and `bytes` is often a Buffer.
   for (let at = 0; at < bytes.length; at += CHUNK_BYTES) yield new Uint8Array(bytes.subarray(at, at + CHUNK_BYTES));
 }
 
-/** Inside the delivery transaction: the raw source (blob id = message id; already in blocks, see MailIntake) and each attachment. */
-export async function storeMessageFiles(tx: Tx, messageId: string, raw: readonly Block[] | null, attachments: IncomingAttachment[]): Promise<void> {
-  if (raw) await storeBlocks(tx, messageId, messageId, raw);
-  for (const [position, a] of attachments.entries()) {
+function chunkRows(messageId: string, blobId: string, blocks: Iterable<Block>): ChunkRow[] {
+  const rows: ChunkRow[] = [];
+  let seq = 0;
+  for (const data of blocks) rows.push({ blobId, seq: seq++, messageId, data });
+  return rows;
+}
+
+/** The rows of a message's raw source (blob id = message id; already in blocks, see MailIntake) and of each attachment, with their chunks. */
+export function messageFileRows(messageId: string, raw: readonly Block[] | null, attachments: IncomingAttachment[]): { attachments: AttachmentRow[]; chunks: ChunkRow[] } {
+  const chunks = raw ? chunkRows(messageId, messageId, raw) : [];
+  const rows = attachments.map((a, position) => {
     const id = newId('attachment');
-    await tx.messageAttachment.create({
-      data: { id, messageId, position, filename: a.filename, contentType: a.contentType, sizeBytes: a.content.length, contentId: a.contentId },
-    });
-    await storeBlocks(tx, messageId, id, blocksOf(a.content));
+    chunks.push(...chunkRows(messageId, id, blocksOf(a.content)));
+    return { id, messageId, position, filename: a.filename, contentType: a.contentType, sizeBytes: a.content.length, contentId: a.contentId };
+  });
+  return { attachments: rows, chunks };
+}
+
+/**
+ * Inside the delivery transaction: the files of one or more messages. Small chunks go several to a
+ * statement; a statement carries at most one full chunk's bytes (CHUNK_BYTES), so each bound parameter
+ * and each statement stay small on both engines.
+ */
+export async function storeFileRows(tx: Tx, files: { attachments: AttachmentRow[]; chunks: ChunkRow[] }): Promise<void> {
+  if (files.attachments.length) await tx.messageAttachment.createMany({ data: files.attachments });
+  let group: ChunkRow[] = [];
+  let bytes = 0;
+  const flush = async () => {
+    if (group.length === 1) await tx.messageChunk.create({ data: group[0]! });
+    else if (group.length) await tx.messageChunk.createMany({ data: group });
+    group = [];
+    bytes = 0;
+  };
+  for (const chunk of files.chunks) {
+    if (group.length && bytes + chunk.data.length > CHUNK_BYTES) await flush();
+    group.push(chunk);
+    bytes += chunk.data.length;
   }
+  await flush();
+}
+
+/** Inside the delivery transaction: the raw source and each attachment of one message. */
+export async function storeMessageFiles(tx: Tx, messageId: string, raw: readonly Block[] | null, attachments: IncomingAttachment[]): Promise<void> {
+  await storeFileRows(tx, messageFileRows(messageId, raw, attachments));
 }
 
 /** The chunks of one blob in order, each read when the consumer asks for it. */

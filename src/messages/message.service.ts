@@ -3,7 +3,7 @@ import type { Database, Tx } from '../db/client';
 import { storable } from '../common/validate';
 import { join as sqlJoin } from '@prisma/client/runtime/client';
 import { groupBy } from '../common/group-by';
-import { isId, newId } from '../db/ids';
+import { isId } from '../db/ids';
 import { BadUserInputError, ConflictError, NotFoundError } from '../graphql/errors';
 import { olderThan } from '../graphql/cursor';
 import { type PageRequest, pageArgs, pageOf } from '../graphql/pagination';
@@ -16,34 +16,19 @@ import { type FileBody, hasChunks, readChunks, storeMessageFiles } from './messa
 import type { Message, MessageAttachment, MessagePage } from './message.type';
 import type { IncomingMail } from './parse';
 import { parseWithinLimits } from './mail-intake';
-import { decodeAddressList, encodeAddressList } from './address-list';
+import { type AddressedMail, BatchDelivery } from './batch-delivery';
+import { GroupCommit, type Settled } from '../db/group-commit';
+import { deliveryStepInput, messageRow, toMessage } from './message-row';
+import type { Prisma } from '../generated/sqlite/client';
 import { recordCreated } from '../protection/idempotency';
 import { DEFAULT_INBOX_QUOTA, type InboxQuota, requireRoom } from './inbox-quota';
 
-type MessageRow = Awaited<ReturnType<Database['prisma']['message']['findFirstOrThrow']>>;
-
 const FIELD_MAX = 998; // RFC 5322 line limit: a longer from/subject is not a real header
+/** A group commit carries at most this many deliveries, and this many bytes of mail (a first one always goes). */
+const BATCH_MAX_ITEMS = 64;
+const BATCH_MAX_BYTES = 8 * 1024 * 1024;
 
-const list = (csv: string) => (csv ? csv.split(',') : []);
-
-export function toMessage(row: MessageRow): Message {
-  return {
-    id: row.id,
-    inboxId: row.inboxId,
-    from: row.fromAddr,
-    to: decodeAddressList(row.toAddrs),
-    subject: row.subject,
-    text: row.text,
-    html: row.html,
-    sizeBytes: row.sizeBytes,
-    receivedAt: row.receivedAt,
-    cc: list(row.ccAddrs),
-    replyTo: list(row.replyTo),
-    messageId: row.headerMessageId,
-    inReplyTo: row.inReplyTo,
-    headers: ((row.headers as Array<[string, string]> | null) ?? []).map(([name, value]) => ({ name, value })),
-  };
-}
+export { toMessage };
 
 /**
  * Messages arrive over SMTP or HTTP and take one road: stored with their `message.received` event and
@@ -58,7 +43,14 @@ export class MessageService {
     private readonly clock: Clock,
     private readonly maxMessageBytes: number,
     private readonly quota: InboxQuota = DEFAULT_INBOX_QUOTA,
-  ) {}
+  ) {
+    this.batches = new BatchDelivery(db, history, waits, clock, quota);
+    this.intake = new GroupCommit((items) => this.storeBatch(items), { maxItems: BATCH_MAX_ITEMS, weight: (i) => i.mail.sizeBytes, maxWeight: BATCH_MAX_BYTES });
+  }
+
+  private readonly batches: BatchDelivery;
+  /** SMTP deliveries, group-committed (see GroupCommit and BatchDelivery). */
+  private readonly intake: GroupCommit<AddressedMail, Message | null>;
 
   /** Whether the inbox has room for another message (SMTP asks at RCPT TO, before the data is sent). */
   async requireRoom(inboxId: string): Promise<void> {
@@ -71,12 +63,37 @@ export class MessageService {
     return this.store((tx) => this.inboxes.requireAccepting(tx, ownerId, inboxId, { lock: true }), mail);
   }
 
-  /** SMTP delivery: the inbox is found by address; null when it does not accept mail (any more). */
-  async deliverToAddress(address: string, mail: IncomingMail): Promise<Message | null> {
+  /**
+   * SMTP delivery: the inbox is found by address; null when it does not accept mail (any more).
+   * Resolves once the message is committed — with other deliveries that arrived meanwhile, in one
+   * transaction and one commit.
+   */
+  deliverToAddress(address: string, mail: IncomingMail): Promise<Message | null> {
+    return this.intake.submit({ address: address.toLowerCase(), mail: stripNul(mail) });
+  }
+
+  /**
+   * A batch in one transaction; when that fails as a whole (a statement or the commit), nothing of it
+   * was stored, and each message is delivered again on its own: one bad message fails alone, and a
+   * failure that is not the messages' (the database) fails each of them.
+   */
+  private async storeBatch(items: AddressedMail[]): Promise<Settled<Message | null>[]> {
+    try {
+      return await this.batches.store(items);
+    } catch {
+      const results: Settled<Message | null>[] = [];
+      for (const item of items) {
+        results.push(await this.deliverOne(item).then((value) => ({ value }), (error: unknown) => ({ error })));
+      }
+      return results;
+    }
+  }
+
+  private async deliverOne({ address, mail }: AddressedMail): Promise<Message | null> {
     const inbox = await this.inboxes.findAccepting(address);
     if (!inbox) return null;
     try {
-      return await this.store((tx) => this.inboxes.requireAccepting(tx, inbox.ownerId, inbox.id, { lock: true }), stripNul(mail));
+      return await this.store((tx) => this.inboxes.requireAccepting(tx, inbox.ownerId, inbox.id, { lock: true }), mail);
     } catch (err) {
       // Expired or deleted between the lookup and the transaction: it does not accept mail any more.
       if (err instanceof ConflictError || err instanceof NotFoundError) return null;
@@ -160,28 +177,10 @@ export class MessageService {
     const row = await this.db.tx(async (tx) => {
       const inbox = await findInbox(tx);
       await requireRoom(tx, inbox.id, mail.sizeBytes, this.quota);
-      const stepInput = { inboxId: inbox.id, from: mail.from, subject: mail.subject, sizeBytes: mail.sizeBytes };
+      const stepInput = deliveryStepInput(inbox.id, mail);
       return this.history.recordStep(tx, { sessionId: inbox.sessionId, action: 'deliver_message', input: stepInput, output: (m) => ({ id: m.id, completedWaits }) }, async () => {
-        const receivedAt = this.clock();
-        const message = await tx.message.create({
-          data: {
-            id: newId('message'),
-            ownerId: inbox.ownerId,
-            inboxId: inbox.id,
-            fromAddr: mail.from,
-            toAddrs: encodeAddressList(mail.to),
-            subject: mail.subject,
-            text: mail.text,
-            html: mail.html,
-            sizeBytes: mail.sizeBytes,
-            receivedAt,
-            ccAddrs: details.cc.join(','),
-            replyTo: details.replyTo.join(','),
-            headerMessageId: details.messageId,
-            inReplyTo: details.inReplyTo,
-            headers: details.headers,
-          },
-        });
+        const message = await tx.message.create({ data: messageRow(inbox, mail, this.clock()) as Prisma.MessageUncheckedCreateInput });
+        const receivedAt = message.receivedAt;
         await storeMessageFiles(tx, message.id, details.raw, details.attachments);
         await recordCreated(tx, message.id);
         await this.history.appendEvent(tx, { ownerId: inbox.ownerId, sessionId: inbox.sessionId, type: 'message.received', payload: { messageId: message.id, inboxId: inbox.id }, at: receivedAt });

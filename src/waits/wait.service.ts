@@ -247,27 +247,57 @@ export class WaitService {
    * Completes every pending wait of the inbox that this new message satisfies. Runs inside the
    * delivery transaction; returns the completed ids for announceCompleted after commit.
    */
-  async completeMatching(tx: Tx, inboxId: string, message: MatchableMessage, receivedAt: Date): Promise<string[]> {
+  async completeMatching(tx: Tx, inboxId: string, message: MatchableMessage & { id: string }, receivedAt: Date): Promise<string[]> {
+    const [done] = await this.completeMatchingMany(tx, [{ inboxId, message, receivedAt }]);
+    await this.history.appendEvents(tx, done!.events);
+    return done!.ids;
+  }
+
+  /**
+   * completeMatching for several new messages of one transaction, in their order, with one read of the
+   * pending waits of all their inboxes: a wait is taken by the first message that satisfies it. Returns,
+   * per message, the completed ids and their `wait.completed` events; the caller appends the events
+   * (after the message's own, so a session's timeline reads as one delivery after another).
+   */
+  async completeMatchingMany(
+    tx: Tx,
+    deliveries: { inboxId: string; message: MatchableMessage & { id: string }; receivedAt: Date }[],
+  ): Promise<{ ids: string[]; events: Parameters<HistoryService['appendEvents']>[1] }[]> {
+    if (!deliveries.length) return [];
+    const times = deliveries.map((d) => d.receivedAt.getTime());
     const pending = await tx.wait.findMany({
-      where: { inboxId, status: WaitStatus.pending, createdAt: { lte: receivedAt }, deadline: { gt: receivedAt } },
+      where: {
+        inboxId: { in: [...new Set(deliveries.map((d) => d.inboxId))] },
+        status: WaitStatus.pending,
+        createdAt: { lte: new Date(Math.max(...times)) },
+        deadline: { gt: new Date(Math.min(...times)) },
+      },
       orderBy: { createdAt: 'asc' },
     });
-    const completed: string[] = [];
-    for (const wait of pending) {
-      const filters = wait.filters as StoredFilters;
-      if (!passesFilters(filters, message)) continue;
-      const value = extractFor(wait.type as WaitType, message, filters);
-      if (value === null) continue;
-      const result: WaitResult = { type: wait.type as WaitType, value, messageId: message.id };
-      const { count } = await tx.wait.updateMany({
-        where: { id: wait.id, status: WaitStatus.pending },
-        data: { status: WaitStatus.completed, result: result as object, endedAt: receivedAt },
-      });
-      if (count === 0) continue;
-      completed.push(wait.id);
-      await this.history.appendEvent(tx, { ownerId: wait.ownerId, sessionId: wait.sessionId, type: 'wait.completed', payload: { waitId: wait.id, messageId: message.id }, at: receivedAt });
+    const taken = new Set<string>();
+    const out = [];
+    for (const { inboxId, message, receivedAt } of deliveries) {
+      const ids: string[] = [];
+      const events = [];
+      for (const wait of pending) {
+        if (wait.inboxId !== inboxId || taken.has(wait.id) || wait.createdAt > receivedAt || wait.deadline <= receivedAt) continue;
+        const filters = wait.filters as StoredFilters;
+        if (!passesFilters(filters, message)) continue;
+        const value = extractFor(wait.type as WaitType, message, filters);
+        if (value === null) continue;
+        const result: WaitResult = { type: wait.type as WaitType, value, messageId: message.id };
+        const { count } = await tx.wait.updateMany({
+          where: { id: wait.id, status: WaitStatus.pending },
+          data: { status: WaitStatus.completed, result: result as object, endedAt: receivedAt },
+        });
+        taken.add(wait.id);
+        if (count === 0) continue;
+        ids.push(wait.id);
+        events.push({ ownerId: wait.ownerId, sessionId: wait.sessionId, type: 'wait.completed', payload: { waitId: wait.id, messageId: message.id }, at: receivedAt });
+      }
+      out.push({ ids, events });
     }
-    return completed;
+    return out;
   }
 
   /** Times out every overdue wait (a bounded batch per call); see settleOne. */
