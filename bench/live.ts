@@ -45,6 +45,7 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
 };
 const r2 = (x: number) => Math.round(x * 100) / 100;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function database(): Promise<string> {
   if (engine === 'sqlite') {
@@ -101,39 +102,50 @@ async function main() {
   });
 
   // --- open subscriptions: SUBS over SESSIONS sessions, SUBSCRIPTIONS_PER_SOCKET per socket ----------
-  await new Promise((r) => setTimeout(r, 500));
-  const rssBefore = memoryOf(gw.pid)!.rssMB;
-  const clients: Client[] = [];
   const arrivals = new Map<string, number[]>(); // inbox id (of its inbox.created event) -> arrival times
-  const ready: Promise<void>[] = [];
-  for (let i = 0; i < SUBS; i++) {
-    if (i % SUBSCRIPTIONS_PER_SOCKET === 0) {
-      clients.push(createClient({ url: `${base.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${key}` }, retryAttempts: 0, lazy: false }));
-    }
-    const client = clients.at(-1)!;
-    const sessionId = sessions[i % SESSIONS];
-    ready.push(
-      new Promise<void>((resolve) => {
-        let first = true;
-        client.subscribe(
-          { query: 'subscription($id: ID!) { sessionEvents(sessionId: $id) { type payload } }', variables: { id: sessionId } },
-          {
-            next: (r: any) => {
-              const now = performance.now();
-              const { type, payload } = r.data.sessionEvents;
-              if (type === 'inbox.created') (arrivals.get(payload.inboxId) ?? arrivals.set(payload.inboxId, []).get(payload.inboxId)!).push(now);
-              if (first) ((first = false), resolve());
+  const open = (count: number) => {
+    const opened: Client[] = [];
+    const ready: Promise<void>[] = [];
+    for (let i = 0; i < count; i++) {
+      if (i % SUBSCRIPTIONS_PER_SOCKET === 0) {
+        opened.push(createClient({ url: `${base.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${key}` }, retryAttempts: 0, lazy: false }));
+      }
+      const client = opened.at(-1)!;
+      const sessionId = sessions[i % SESSIONS];
+      ready.push(
+        new Promise<void>((resolve) => {
+          let first = true;
+          client.subscribe(
+            { query: 'subscription($id: ID!) { sessionEvents(sessionId: $id) { type payload } }', variables: { id: sessionId } },
+            {
+              next: (r: any) => {
+                const now = performance.now();
+                const { type, payload } = r.data.sessionEvents;
+                if (type === 'inbox.created') (arrivals.get(payload.inboxId) ?? arrivals.set(payload.inboxId, []).get(payload.inboxId)!).push(now);
+                if (first) ((first = false), resolve());
+              },
+              error: (e) => console.error('subscription error', e),
+              complete: () => {},
             },
-            error: (e) => console.error('subscription error', e),
-            complete: () => {},
-          },
-        );
-      }),
-    );
-  }
-  await Promise.all(ready); // every subscription has its session.created: all are live
-  await new Promise((r) => setTimeout(r, 1000));
-  const rssAfter = memoryOf(gw.pid)!.rssMB;
+          );
+        }),
+      );
+    }
+    // Resolves once every subscription has its session.created: all are live.
+    return Promise.all(ready).then(() => opened);
+  };
+  // Warm-up: the first subscriptions compile code and fill caches once per process, not per stream.
+  for (const c of await open(2 * SUBSCRIPTIONS_PER_SOCKET)) await c.dispose();
+  // RSS moves with garbage not yet collected: the median of a few samples, once things settled.
+  const settledRss = async () => {
+    await sleep(2000);
+    const samples: number[] = [];
+    for (let i = 0; i < 5; i++, await sleep(300)) samples.push(memoryOf(gw.pid)!.rssMB);
+    return pct(samples, 50);
+  };
+  const rssBefore = await settledRss();
+  const clients = await open(SUBS);
+  const rssAfter = await settledRss();
   const perStreamKB = ((rssAfter - rssBefore) * 1024) / SUBS;
 
   // --- commit → every subscriber --------------------------------------------------------------------
