@@ -59,7 +59,7 @@ function usage(problem?: string): never {
       '                    by-id p99 beside them; written to held-<engine>-<N>.json/.md, never latest.*',
       '  --held N          long-polls held by that scenario (default 10000)',
       '  --held-window S   its idle measurement window in seconds (default 15)',
-      '  --held-rate R     long-polls it opens per second while holding starts (default 500)',
+      '  --held-rate R     long-polls it opens per second while holding starts (default 250)',
       '',
     ].join('\n'),
   );
@@ -82,7 +82,7 @@ function options(): Options {
         out: { type: 'string', default: join(ROOT, 'bench', 'results') },
         held: { type: 'string', default: '10000' },
         'held-window': { type: 'string', default: '15' },
-        'held-rate': { type: 'string', default: '500' },
+        'held-rate': { type: 'string', default: '250' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
