@@ -34,6 +34,8 @@ export interface HeldOptions {
   /** Seconds of each by-id measurement. */
   byIdS: number;
   connections: number;
+  /** Long-polls opened per second while holding starts (clients arrive over time, not in one instant). */
+  rate: number;
 }
 
 export interface HeldResult {
@@ -70,8 +72,13 @@ export interface HeldResult {
 const LONG_POLL_S = 60;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Keeps one long-poll open per wait id until stop(): a wait's poll is sent again when it answers. */
-function holdAll(base: string, key: string, ids: string[]) {
+/**
+ * Keeps one long-poll open per wait id until stop(): a wait's poll is sent again when it answers, or 1 s
+ * after it failed (a client that retries at once turns one refusal into a storm of them). The first
+ * polls go out at `rate` a second: 10,000 at once overflow the listen backlog (Node's 511) with resets,
+ * and on PostgreSQL queue 10,000 first reads for a pool of 10 past its 5 s wait.
+ */
+function holdAll(base: string, key: string, ids: string[], rate: number) {
   const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
   const url = new URL(base);
   let stopped = false;
@@ -79,7 +86,8 @@ function holdAll(base: string, key: string, ids: string[]) {
   let sent = 0;
   const errors: Record<string, number> = {};
   const fail = (what: string) => (errors[what] = (errors[what] ?? 0) + 1);
-  const poll = (id: string): Promise<void> =>
+  /** One long-poll; resolves to whether it was answered 200. */
+  const poll = (id: string): Promise<boolean> =>
     new Promise((resolve) => {
       const req = request(
         { host: url.hostname, port: url.port, path: `/api/v1/waits/${id}?waitSeconds=${LONG_POLL_S}`, agent, headers: { authorization: `Bearer ${key}` } },
@@ -88,19 +96,20 @@ function holdAll(base: string, key: string, ids: string[]) {
           res.once('end', () => {
             answered++;
             if (res.statusCode !== 200) fail(`HTTP ${res.statusCode}`);
-            resolve();
+            resolve(res.statusCode === 200);
           });
         },
       );
       req.once('finish', () => sent++);
       req.once('error', (err) => {
         if (!stopped) fail((err as NodeJS.ErrnoException).code ?? err.message);
-        resolve();
+        resolve(false);
       });
       req.end();
     });
-  const loops = ids.map(async (id) => {
-    while (!stopped) await poll(id);
+  const loops = ids.map(async (id, i) => {
+    await sleep((i / rate) * 1000);
+    while (!stopped) if (!(await poll(id))) await sleep(1000);
   });
   return {
     get sent() {
@@ -270,9 +279,9 @@ export async function runHeldWaits(opts: HeldOptions, databaseUrl: string, log: 
 
   log(`▶ holding ${opts.held} long-polls…`);
   const started = Date.now();
-  const holder = holdAll(gateway.url, key, ids);
+  const holder = holdAll(gateway.url, key, ids, opts.rate);
   own(() => holder.stop());
-  while (holder.sent < opts.held && Date.now() - started < 40_000) await sleep(100);
+  while (holder.sent < opts.held && Date.now() - started < 40_000 + (opts.held / opts.rate) * 1000) await sleep(100);
   await quiet(gateway.url);
   await readsDone(gateway.url);
   const secondsToHoldAll = (Date.now() - started) / 1000;

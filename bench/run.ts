@@ -38,7 +38,7 @@ interface Options {
   seed: 'auto' | 'api' | 'direct';
   out: string;
   /** The held-waits scenario (`--only held`): how many long-polls, and the idle window in seconds; null when not asked for. */
-  held: { count: number; windowS: number } | null;
+  held: { count: number; windowS: number; rate: number } | null;
 }
 
 function usage(problem?: string): never {
@@ -59,6 +59,7 @@ function usage(problem?: string): never {
       '                    by-id p99 beside them; written to held-<engine>-<N>.json/.md, never latest.*',
       '  --held N          long-polls held by that scenario (default 10000)',
       '  --held-window S   its idle measurement window in seconds (default 15)',
+      '  --held-rate R     long-polls it opens per second while holding starts (default 250)',
       '',
     ].join('\n'),
   );
@@ -81,6 +82,7 @@ function options(): Options {
         out: { type: 'string', default: join(ROOT, 'bench', 'results') },
         held: { type: 'string', default: '10000' },
         'held-window': { type: 'string', default: '15' },
+        'held-rate': { type: 'string', default: '250' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -94,7 +96,7 @@ function options(): Options {
     return n;
   };
   const requested = parsed.only?.split(',').map((s) => s.trim()) ?? [];
-  const held = requested.includes('held') ? { count: int('held', parsed.held!, 1), windowS: int('held-window', parsed['held-window']!, 1) } : null;
+  const held = requested.includes('held') ? { count: int('held', parsed.held!, 1), windowS: int('held-window', parsed['held-window']!, 1), rate: int('held-rate', parsed['held-rate']!, 1) } : null;
   const rest = requested.filter((s) => s !== 'held');
   const only = parsed.only
     ? rest.map((s) => {
@@ -469,7 +471,7 @@ async function main(): Promise<void> {
 async function heldScenario(opts: Options, held: NonNullable<Options['held']>, machine: string): Promise<void> {
   const database = heldDatabase(opts.engine);
   onCleanup(() => (database.schema ? dropSchema(process.env.BENCH_DATABASE_URL!, database.schema) : database.drop()));
-  const heldOpts: HeldOptions = { engine: opts.engine, held: held.count, windowS: held.windowS, byIdS: Math.max(3, Math.round(opts.duration / 2)), connections: opts.connections };
+  const heldOpts: HeldOptions = { engine: opts.engine, held: held.count, windowS: held.windowS, byIdS: Math.max(3, Math.round(opts.duration / 2)), connections: opts.connections, rate: held.rate };
   const result = await runHeldWaits(heldOpts, database.url, log, onCleanup);
   const targets = heldTargets(result);
   const json = JSON.stringify({ machine, commit: gitCommit(), engine: opts.engine, options: heldOpts, result, targets }, null, 2);

@@ -8,7 +8,8 @@ const RETRY_MS = [250, 500, 1000, 2000, 5000];
 /**
  * Carries Notifier topics between gateway instances with PostgreSQL LISTEN/NOTIFY, on one dedicated
  * connection that reconnects by itself. Lost notifications only delay a wake-up: each instance's
- * periodic sweep (WaitService.sweepHeld) checks the long-polls it holds, so the database stays the truth.
+ * periodic sweep (WaitService.sweepHeld) reads which waits ended since its last run (the event table)
+ * and wakes those it holds, so the database stays the truth.
  */
 export function bridgeNotifierOverPostgres(url: string, notifier: Notifier, logger: Logger): { close(): Promise<void> } {
   const connection = new URL(url);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { type DocumentNode, GraphQLError, type GraphQLSchema, Kind, parse, validate } from 'graphql';
+import { type DocumentNode, GraphQLError, type GraphQLSchema, Kind, parse, type Source, validate } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Principal } from '../auth/api-keys.service';
@@ -9,6 +9,7 @@ import { bearerToken } from '../auth/authenticate';
 import type { StreamEnd, StreamTransport } from '../history/live-events';
 import type { Services } from '../services';
 import { GRAPHQL_LIMITS } from './apollo';
+import { DocumentCache } from './document-cache';
 import { createContext } from './context';
 import { type ErrorLogger, maskError } from './errors';
 
@@ -62,6 +63,10 @@ export function attachGraphqlWebSockets(
   };
   server.on('upgrade', onUpgrade);
 
+  // One parsed document per subscription text, not one per open subscription (see DocumentCache).
+  const parseLimited = (source: string | Source) => parse(source, { maxTokens: GRAPHQL_LIMITS.maxTokens });
+  const documents = new DocumentCache(parseLimited);
+
   const stateOf = (socket: WebSocket) => {
     let s = states.get(socket);
     if (!s) states.set(socket, (s = {}));
@@ -71,8 +76,8 @@ export function attachGraphqlWebSockets(
   const cleanup = useServer(
     {
       schema: opts.schema,
-      parse: (source) => parse(source, { maxTokens: GRAPHQL_LIMITS.maxTokens }),
-      validate: onlySubscriptions,
+      parse: (source) => (typeof source === 'string' ? documents.document(source) : parseLimited(source)),
+      validate: (schema, document) => documents.validate(document, (d) => onlySubscriptions(schema, d)),
       onConnect: async (ctx) => {
         const socket = ctx.extra.socket;
         const header = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;

@@ -5,7 +5,7 @@ import type { WaitService } from './wait.service';
 
 const HOUSEKEEPING_MS = 60_000;
 /**
- * How often the long-polls held here are checked against the database, all in one query (see
+ * How often the sweep reads which waits ended since its last run and wakes those held here (see
  * WaitService.sweepHeld). Only a lost notification needs it, and it delays that answer by at most this.
  */
 export const HELD_SWEEP_MS = 2_000;

@@ -23,12 +23,54 @@ interface Held {
 /**
  * The long-polls held on this instance, by wait id. While nothing happens a held wait costs memory
  * only: a map entry, one notifier listener per wait, one timer and one abort listener per request.
- * `ids()` is what the periodic sweep checks in the database, once for all of them.
+ * The periodic sweep (WaitService.sweepHeld) does not look them up one by one: it reads the waits that
+ * ended since its last run, from the event table (`position`), and wakes those held here.
  */
 export class HeldWaits {
   private readonly byWait = new Map<string, Held>();
+  /** The sweep's position: the last event it has read; undefined while nothing is held. */
+  private swept: number | undefined;
+  private baseline?: Promise<void>;
+  /** Bumped when the position is dropped, so a sweep in flight then does not set a stale one. */
+  private generation = 0;
 
   constructor(private readonly notifier: Notifier) {}
+
+  /**
+   * Resolves once the sweep has a position. A long-poll awaits it after hold() and before its first
+   * read of the wait: an end committed after that read then numbers above the position (event numbers
+   * are taken in commit order), so the sweep sees it even if its notification is lost.
+   */
+  ready(lastSeq: () => Promise<number>): Promise<void> {
+    if (this.swept !== undefined) return Promise.resolve();
+    this.baseline ??= lastSeq()
+      .then((seq) => {
+        // An older position (from a baseline of an earlier generation) is only ever safe: it reads more.
+        this.swept ??= seq;
+      })
+      .finally(() => (this.baseline = undefined));
+    return this.baseline;
+  }
+
+  /**
+   * Where the sweep reads from, with a setter for where it got to; null when nothing is held (the
+   * position is then dropped: an idle instance follows nothing, and reads nothing).
+   */
+  sweepFrom(): { from: number; advance: (to: number) => void } | null {
+    if (this.byWait.size === 0) {
+      this.swept = undefined;
+      this.generation++;
+      return null;
+    }
+    if (this.swept === undefined) return null; // the first hold's baseline is still being read
+    const generation = this.generation;
+    return {
+      from: this.swept,
+      advance: (to) => {
+        if (generation === this.generation && this.swept !== undefined && to > this.swept) this.swept = to;
+      },
+    };
+  }
 
   hold(waitId: string, signal?: AbortSignal): Hold {
     let held = this.byWait.get(waitId);
@@ -50,6 +92,10 @@ export class HeldWaits {
   /** The waits held here, each once. */
   ids(): string[] {
     return [...this.byWait.keys()];
+  }
+
+  has(waitId: string): boolean {
+    return this.byWait.has(waitId);
   }
 
   /** Held long-polls (several may hold one wait). */

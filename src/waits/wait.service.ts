@@ -20,8 +20,8 @@ export const WAIT_TIMEOUT_DEFAULT = 120;
 export const WAIT_TIMEOUT_MAX = 600;
 export const LONG_POLL_MAX_SECONDS = 60;
 const FILTER_MAX = 320;
-/** Held waits the sweep checks per query (well under every engine's bind-parameter limit). */
-const SWEEP_BATCH = 1000;
+/** The events that say a wait ended: what the sweep reads (see sweepHeld). */
+const WAIT_END_EVENTS = ['wait.completed', 'wait.canceled', 'wait.timed_out'];
 /** `since` reaches back at most this far. */
 export const SINCE_MAX_MS = 24 * 3600 * 1000;
 const SINCE_PAGE = 100;
@@ -172,6 +172,8 @@ export class WaitService {
     // Held before the first read: a notification that comes during the read is kept, not lost.
     const hold = this.held.hold(id, signal);
     try {
+      // And the sweep has a position before that read: an end it misses is one the read sees.
+      await this.held.ready(() => this.history.lastSeq());
       for (;;) {
         const row = await this.current(ownerId, id);
         const left = until - Date.now();
@@ -194,21 +196,29 @@ export class WaitService {
   }
 
   /**
-   * The safety net for lost notifications, run periodically by the deadline settler: one query (per
-   * SWEEP_BATCH held waits) finds the waits held here that have ended or are due, and wakes their
-   * long-polls. Nothing is read when nothing is held. Returns how many it woke.
+   * The safety net for lost notifications, run periodically by the deadline settler. Every end of a
+   * wait commits a `wait.*` event, and event numbers are taken in commit order, so "the waits that ended
+   * since the last sweep" is a range of the event table: one read of the newest number, and when it
+   * moved, one read of the range. What it costs follows what happened, not how many long-polls are
+   * held; nothing is read when nothing is held. Deadlines need no sweep: each held long-poll has its
+   * own timer. Returns how many held waits it woke.
    */
   async sweepHeld(): Promise<number> {
-    const ids = this.held.ids();
+    const at = this.held.sweepFrom();
+    if (!at) return 0;
+    const to = await this.history.lastSeq();
+    if (to <= at.from) return 0;
+    const rows = await this.db.prisma.event.findMany({
+      where: { seq: { gt: at.from, lte: to }, type: { in: WAIT_END_EVENTS } },
+      select: { payload: true },
+    });
+    at.advance(to);
     let woken = 0;
-    for (let i = 0; i < ids.length; i += SWEEP_BATCH) {
-      const batch = ids.slice(i, i + SWEEP_BATCH);
-      const rows = await this.db.prisma.wait.findMany({
-        where: { id: { in: batch }, OR: [{ status: { not: WaitStatus.pending } }, { deadline: { lte: this.clock() } }] },
-        select: { id: true },
-      });
-      for (const { id } of rows) this.held.wake(id);
-      woken += rows.length;
+    for (const { payload } of rows) {
+      const waitId = (payload as { waitId?: unknown } | null)?.waitId;
+      if (typeof waitId !== 'string' || !this.held.has(waitId)) continue;
+      this.held.wake(waitId);
+      woken++;
     }
     return woken;
   }

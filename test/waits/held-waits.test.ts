@@ -99,6 +99,40 @@ describe('held long-polls', () => {
     expect((await pollStill.answer).body.status).toBe('pending');
   });
 
+  it('a sweep reads the same while 1 or 12 long-polls are held and nothing happens: no read per held wait', async () => {
+    const waits = s.app.services.waits;
+    const statements = () => s.app.db.statements.count;
+    /** Statements of one sweep, the background settler's own sweep kept out (it would count too). */
+    const sweepCost = async (): Promise<number> => {
+      let cost = Number.POSITIVE_INFINITY;
+      for (let i = 0; i < 3; i++) {
+        const before = statements();
+        await waits.sweepHeld();
+        cost = Math.min(cost, statements() - before);
+      }
+      return cost;
+    };
+    const clients: AbortController[] = [];
+    const holdMany = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        const c = new AbortController();
+        clients.push(c);
+        await holdPoll((await pendingWait()).id, 60, { signal: c.signal });
+      }
+    };
+    try {
+      await holdMany(1);
+      const one = await sweepCost();
+      await holdMany(11);
+      const twelve = await sweepCost();
+      expect(one).toBe(1); // the newest event number, unchanged: nothing ended, nothing else is read
+      expect(twelve).toBe(one);
+      expect(held().size).toBe(12);
+    } finally {
+      for (const c of clients) c.abort();
+    }
+  });
+
   it('a deadline passing with no request and no notification ends a held long-poll (its own timer)', async () => {
     const wait = await pendingWait(1);
     // The settler's notification is dropped too: only the long-poll's own timer is left.
