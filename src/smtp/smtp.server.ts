@@ -43,9 +43,10 @@ const MAIL_FROM_TIMEOUT_MS = 30_000;
 const MAX_RECIPIENTS = 100;
 const SOCKET_TIMEOUT_MS = 60_000;
 const CLOSE_TIMEOUT_MS = 5_000;
-// Messages parsed and stored at once. Each costs several times its size while it is (measured: a 9.5 MB
-// message grew RSS by ~45 MB parsing and ~44 MB storing), so this, not the in-flight cap, bounds that part
-// of memory; two keep the database busy while the next one is parsed. See bench/README.md (SMTP memory).
+// Bytes of mail parsed and stored at once: room for two of the largest messages. A message in that
+// stage costs several times its size (measured: a 9.5 MB message grew RSS by ~45 MB parsing and ~44 MB
+// storing), so this, not the in-flight cap, bounds that part of memory; two keep the database busy while
+// the next one is parsed, and small messages pass many at a time (one group commit). See bench/README.md.
 const PARSED_AT_ONCE = 2;
 
 function smtpError(responseCode: number, message: string): SMTPServerError {
@@ -67,7 +68,7 @@ const MAILBOX_FULL = () => smtpError(552, '5.2.2 Mailbox full');
 export async function startSmtpServer(opts: SmtpServerOptions): Promise<RunningSmtpServer> {
   const { messages, inboxes, logger, maxMessageBytes } = opts;
   const heldBytes = new InflightBytes(opts.maxInflightBytes ?? 64 * 1024 * 1024);
-  const gate = new DeliveryGate(PARSED_AT_ONCE);
+  const gate = new DeliveryGate(PARSED_AT_ONCE * maxMessageBytes);
   const log = logger.child({ component: 'smtp' });
   const inFlight = new Set<Promise<unknown>>();
   const track = <T>(p: Promise<T>): Promise<T> => {
@@ -228,7 +229,7 @@ export async function startSmtpServer(opts: SmtpServerOptions): Promise<RunningS
       stream.once('end', () => {
         if (!refusal && stream.sizeExceeded) refuse(TOO_BIG());
         if (refusal === null) {
-          track(gate.run(() => intake.parse().then((mail) => deliver(mail, session), refusedForGood))).then(
+          track(gate.run(received, () => intake.parse().then((mail) => deliver(mail, session), refusedForGood))).then(
             (reply) => answer(null, reply),
             (err: SMTPServerError) => {
               if (err?.responseCode) return answer(err);

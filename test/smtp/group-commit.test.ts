@@ -104,7 +104,7 @@ describe('SMTP group commit', () => {
   it('one batch: a message over its inbox quota is refused alone, the others of the batch are stored', async () => {
     const session = await createSession(s, { name: 'one batch' });
     const [full, other] = [await createInbox(s, session.id), await createInbox(s, session.id)];
-    const { parseWithinLimits } = await import('../../src/messages/parse-limits');
+    const { parseWithinLimits } = await import('../../src/messages/mail-intake');
     const mail = async (to: string, subject: string) => parseWithinLimits(rawMessage(to, subject));
     // Submitted in the same turn of the event loop: one batch, one transaction.
     const items = [
@@ -135,7 +135,7 @@ describe('SMTP group commit', () => {
       ]);
     }
     try {
-      const { parseWithinLimits } = await import('../../src/messages/parse-limits');
+      const { parseWithinLimits } = await import('../../src/messages/mail-intake');
       const subjects = ['good 1', 'poison', 'good 2'];
       const mails = await Promise.all(subjects.map((subject) => parseWithinLimits(rawMessage(inbox.emailAddress, subject))));
       const results = await Promise.allSettled(mails.map((m) => s.app.services.messages.deliverToAddress(inbox.emailAddress, m)));
