@@ -96,7 +96,7 @@ async function main(): Promise<void> {
   const base = `http://${host(config.host)}:${port}`;
   // One write: whoever watches for the banner sees the key with it.
   process.stdout.write(
-    `${key ? firstKeyNotice(key) : ''}sessions-gateway is up\n  GraphQL (and IDE): ${base}/graphql\n  REST:              ${base}/api/v1/sessions\n  Console:           ${base}/console\n${smtpLine}`,
+    `${key ? firstKeyNotice(key) : ''}sessions-gateway is up\n  Home:              ${base}/\n  GraphQL (and IDE): ${base}/graphql\n  REST:              ${base}/api/v1/sessions\n  Console:           ${base}/console\n${smtpLine}`,
   );
 }
 

@@ -301,7 +301,7 @@ async function sendFile(res: Response, file: FileBody, logError: ErrorLogger, re
     for await (const chunk of file.chunks()) {
       if (res.destroyed) return;
       sent += chunk.length;
-      if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve).once('close', resolve));
+      if (!res.write(chunk)) await drainedOrClosed(res);
     }
     // Bytes deleted midway (the inbox was deleted): a cut connection, never a short file that looks whole.
     if (sent !== file.sizeBytes) return void res.destroy();
@@ -310,6 +310,17 @@ async function sendFile(res: Response, file: FileBody, logError: ErrorLogger, re
     maskError({ message: String((err as Error)?.message) }, err, logError, requestId);
     res.destroy();
   }
+}
+
+/** Resolves when the socket takes more bytes, or is gone; both listeners go either way (a large file waits many times). */
+function drainedOrClosed(res: Response): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done).off('close', done);
+      resolve();
+    };
+    res.once('drain', done).once('close', done);
+  });
 }
 
 /** `attachment`, with the name as ASCII fallback and RFC 5987 UTF-8 (no header injection either way). */

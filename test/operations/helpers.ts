@@ -247,7 +247,7 @@ export async function openSql(databaseUrl: string): Promise<Sql> {
 }
 
 /** The banner main.ts prints for people (not a log line); everything else on stdout must be JSON. */
-export const BANNER_LINE = /^(sessions-gateway is up|  GraphQL \(and IDE\): http:\/\/\S+\/graphql|  REST: +http:\/\/\S+\/api\/v1\/sessions|  SMTP: +smtp:\/\/\S+|  Console: +http:\/\/\S+\/console)$/;
+export const BANNER_LINE = /^(sessions-gateway is up|  Home: +http:\/\/\S+\/|  GraphQL \(and IDE\): http:\/\/\S+\/graphql|  REST: +http:\/\/\S+\/api\/v1\/sessions|  SMTP: +smtp:\/\/\S+|  Console: +http:\/\/\S+\/console)$/;
 
 // ---------------------------------------------------------------------------------------------
 // A throwaway PostgreSQL cluster the test may stop and start again

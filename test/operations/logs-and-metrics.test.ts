@@ -245,7 +245,7 @@ describe('the whole log', () => {
     const out = gw.output();
     const lines = out.split('\n').filter(Boolean);
     const banner = lines.filter((l) => BANNER_LINE.test(l));
-    expect(banner.length).toBe(5); // up, GraphQL, REST, Console, SMTP — once
+    expect(banner.length).toBe(6); // up, Home, GraphQL, REST, Console, SMTP — once
     const parsed = lines.filter((l) => !BANNER_LINE.test(l)).map((l) => {
       try {
         return JSON.parse(l) as Line;
