@@ -28,8 +28,6 @@ const FIELD_MAX = 998; // RFC 5322 line limit: a longer from/subject is not a re
 const BATCH_MAX_ITEMS = 64;
 const BATCH_MAX_BYTES = 8 * 1024 * 1024;
 
-export { toMessage };
-
 /**
  * Messages arrive over SMTP or HTTP and take one road: stored with their `message.received` event and
  * replay step, matched against the inbox's pending waits, all in one transaction; then waiters wake.
