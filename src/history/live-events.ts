@@ -110,9 +110,13 @@ export class LiveEvents {
   private async checkKeys(): Promise<void> {
     if (this.byKey.size === 0) return;
     try {
-      const active = await this.apiKeys.activeKeyIds([...this.byKey.keys()]);
-      for (const [keyId, open] of this.byKey) {
-        if (active.has(keyId)) continue;
+      const checked = [...this.byKey.keys()];
+      const active = await this.apiKeys.activeKeyIds(checked);
+      // Only the keys asked about: a key whose first stream opened while the query ran is not in
+      // `active`, and was closed as revoked (seen on PostgreSQL, where the query takes longer).
+      for (const keyId of checked) {
+        const open = this.byKey.get(keyId);
+        if (!open || active.has(keyId)) continue;
         for (const { stream, transport } of [...open]) {
           stream.finish();
           transport.close('revoked', 'The API key was revoked');

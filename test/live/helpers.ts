@@ -75,7 +75,7 @@ export function subscribe(client: Client, query: string, variables: Record<strin
     stop,
     until: (n, timeoutMs = 15_000) =>
       new Promise<any[]>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`only ${events.length} of ${n} events arrived (errors: ${JSON.stringify(errors)})`)), timeoutMs);
+        const timer = setTimeout(() => reject(new Error(`only ${events.length} of ${n} events arrived (errors: ${JSON.stringify(errors.map((e) => (e && typeof e === "object" && "code" in e ? { code: e.code, reason: e.reason } : e)))})`)), timeoutMs);
         waiters.push({ n, resolve: () => (clearTimeout(timer), resolve(events)) });
         check();
       }),

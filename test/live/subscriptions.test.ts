@@ -161,6 +161,47 @@ describe('GraphQL subscriptions over graphql-ws', () => {
     await ws.dispose();
   });
 
+  it('a key whose first stream opens while the revocation check runs is not taken for revoked', async () => {
+    const apiKeys = s.app.services.apiKeys;
+    const early = await apiKeys.create('erin');
+    const late = await apiKeys.create('frank');
+    const wsEarly = wsClient(s, early);
+    const wsLate = wsClient(s, late);
+    const original = apiKeys.activeKeyIds;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let checking!: () => void;
+    const checkStarted = new Promise<void>((r) => (checking = r));
+    try {
+      const { body: first } = await s.request('POST', '/api/v1/sessions', { body: { name: 'e' }, key: early });
+      const { body: second } = await s.request('POST', '/api/v1/sessions', { body: { name: 'f' }, key: late });
+      // The next check asks about `early`'s key only, and is held until `late` has its stream open.
+      apiKeys.activeKeyIds = async (ids) => {
+        checking();
+        await gate;
+        return original.call(apiKeys, ids);
+      };
+      const watched = subscribe(wsEarly.client, SESSION_EVENTS, { sessionId: first.id });
+      await watched.until(1);
+      await checkStarted;
+      const opened = subscribe(wsLate.client, SESSION_EVENTS, { sessionId: second.id });
+      await opened.until(1);
+      release();
+      apiKeys.activeKeyIds = original;
+      await sleep(600); // past the next checks (every 200 ms here)
+      const race = await Promise.race([wsLate.closed.then((c) => `closed ${c.code} ${c.reason}`), sleep(10).then(() => 'open')]);
+      expect(race).toBe('open');
+      await s.request('POST', `/api/v1/sessions/${second.id}/complete`, { key: late });
+      await opened.until(2);
+      expect(opened.events.map((e) => e.type)).toEqual(['session.created', 'session.completed']);
+    } finally {
+      release();
+      apiKeys.activeKeyIds = original;
+      await wsEarly.dispose();
+      await wsLate.dispose();
+    }
+  });
+
   it('subscriptions over plain HTTP are refused with a clear error', async () => {
     const reply = await s.gql('subscription { events { id } }');
     expect(reply.body.errors?.[0]?.message ?? reply.text).toMatch(/WebSocket|subscription/i);
