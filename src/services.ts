@@ -38,7 +38,7 @@ export function createServices(db: Database, config: Config, clock: Clock, telem
   const heldLimit = new HeldLimit(config.maxHeldPerKey);
   const waits = new WaitService(db, history, sessions, inboxes, notifier, clock, telemetry, heldWaits, heldLimit);
   const apiKeys = new ApiKeyService(db, clock, config.authCacheTtlMs);
-  const live = new LiveEvents(history, apiKeys, notifier, {
+  const live = new LiveEvents(history, apiKeys, notifier, heldLimit, {
     maxStreamsPerKey: config.maxStreamsPerKey,
     bufferLimit: config.streamBufferEvents,
     catchUpMs: config.eventFeedCatchUpMs,

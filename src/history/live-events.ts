@@ -1,6 +1,7 @@
 import type { ApiKeyService, Principal } from '../auth/api-keys.service';
 import { RateLimitedError } from '../graphql/errors';
 import type { Notifier } from '../common/notifier';
+import type { HeldLimit } from '../protection/held-limit';
 import { decodeCursor } from './cursor';
 import { EventFeed } from './event-feed';
 import { EventStream } from './event-stream';
@@ -43,6 +44,8 @@ export class LiveEvents {
     private readonly history: HistoryService,
     private readonly apiKeys: ApiKeyService,
     notifier: Notifier,
+    /** MAX_HELD_PER_KEY: a stream takes one of its key's slots, as a held long-poll does. */
+    private readonly heldLimit: HeldLimit,
     private readonly opts: LiveEventsOptions,
   ) {
     this.feed = new EventFeed(history, notifier, { catchUpMs: opts.catchUpMs, onError: (err) => this.onError(err) });
@@ -66,8 +69,10 @@ export class LiveEvents {
   }
 
   /**
-   * Opens a stream of `filter`'s events after the cursor `after`, counted against the key's limit.
-   * The caller has checked that the principal may read them.
+   * Opens a stream of `filter`'s events after the cursor `after`, counted against the key's two limits:
+   * MAX_STREAMS_PER_KEY (streams only) and MAX_HELD_PER_KEY (streams and long-polls together, so that
+   * a key cannot hold an instance's memory by mixing them). The caller has checked that the principal
+   * may read them.
    */
   async open(
     principal: Principal,
@@ -81,6 +86,7 @@ export class LiveEvents {
     if ((open?.size ?? 0) >= this.opts.maxStreamsPerKey) {
       throw new RateLimitedError(`At most ${this.opts.maxStreamsPerKey} event streams may be open per API key; close one first`, 1);
     }
+    const releaseSlot = this.heldLimit.acquire(principal.keyId);
     if (!open) this.byKey.set(principal.keyId, (open = new Set()));
     const entry: OpenStream = { transport, stream: undefined as unknown as EventStream };
     open.add(entry);
@@ -94,6 +100,7 @@ export class LiveEvents {
       onOverflow: () =>
         transport.close('slow_consumer', `Slow consumer: more than ${this.opts.bufferLimit} events waited to be sent; resume from the last cursor received`),
       onClose: () => {
+        releaseSlot();
         open.delete(entry);
         if (open.size === 0 && this.byKey.get(principal.keyId) === open) this.byKey.delete(principal.keyId);
       },

@@ -3,6 +3,7 @@ import { shutdownWatchers } from '../../src/http/request-signal';
 import { waitTopic } from '../../src/waits/held-waits';
 import { createInbox, createWait, deliver, sleep } from '../inboxes/helpers';
 import { waitUntil } from '../operations/helpers';
+import { openSse, SESSION_EVENTS, subscribe, wsClient } from '../live/helpers';
 import { createSession, errorText, expectError } from '../sessions/helpers';
 import { startServer, type TestServer } from '../support/server';
 
@@ -228,5 +229,42 @@ describe('MAX_HELD_PER_KEY (20 here)', () => {
     expect((await again.answer).body.status).toBe('canceled');
     await expect(polls[0]).rejects.toThrow();
     for (const p of polls.slice(1)) expect((await p).body.status).toBe('canceled');
+  });
+
+  it('event streams (SSE and graphql-ws) take slots too: long-polls and streams share the cap', async () => {
+    const wait = await pendingWait();
+    const session = await createSession(s, { name: 'streams' });
+    const eventsUrl = `${s.url}/api/v1/sessions/${session.id}/events`;
+    const clients = Array.from({ length: 18 }, () => new AbortController());
+    const polls = [];
+    for (const c of clients) polls.push((await holdPoll(wait.id, 60, { signal: c.signal })).answer);
+    const sse = await openSse(eventsUrl, s.apiKey);
+    const ws = wsClient(s, s.apiKey);
+    const subscription = subscribe(ws.client, SESSION_EVENTS, { sessionId: session.id });
+    await Promise.all([sse.until(1), subscription.until(1)]);
+    expect(s.app.services.heldLimit.count()).toBe(20);
+
+    const message = 'At most 20 long-polls and streams may be held open at once per API key; retry when one has ended';
+    expectError(await s.request('GET', `/api/v1/waits/${wait.id}?waitSeconds=5`), 429, errorText('Too many requests', message));
+    const refusedStream = await openSse(eventsUrl, s.apiKey);
+    expect([refusedStream.status, refusedStream.json]).toEqual([429, { error: 'Too many requests', message }]);
+    const refusedSubscription = subscribe(ws.client, SESSION_EVENTS, { sessionId: session.id });
+    await refusedSubscription.ended;
+    expect(refusedSubscription.errors[0]).toMatchObject({ message, extensions: { code: 'RATE_LIMITED' } });
+    // A refused stream holds nothing.
+    expect(s.app.services.heldLimit.count()).toBe(20);
+
+    // A stream that ends gives its slot back: a long-poll fits again.
+    sse.abort();
+    await waitUntil('the SSE stream to free its slot', () => s.app.services.heldLimit.count() === 19, 10_000);
+    const again = await holdPoll(wait.id, 60);
+    subscription.stop();
+    await waitUntil('the subscription to free its slot', () => s.app.services.heldLimit.count() === 19, 10_000);
+    await ws.dispose();
+    for (const c of clients) c.abort();
+    await s.request('POST', `/api/v1/waits/${wait.id}/cancel`);
+    expect((await again.answer).body.status).toBe('canceled');
+    await Promise.allSettled(polls);
+    await waitUntil('every slot given back', () => s.app.services.heldLimit.count() === 0, 10_000);
   });
 });

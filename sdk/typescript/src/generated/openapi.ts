@@ -238,8 +238,9 @@ export interface paths {
          *
          *     Errors are decided before the stream starts and answered as JSON like every other route:
          *     `401`, `404` (also another owner's session), `400` (a bad cursor), and `429` when the key
-         *     already has `MAX_STREAMS_PER_KEY` (default 100) streams open (GraphQL subscriptions count too)
-         *     or its rate limit is spent.
+         *     already has `MAX_STREAMS_PER_KEY` (default 100) streams open (GraphQL subscriptions count too),
+         *     or holds `MAX_HELD_PER_KEY` (default 1,000) long-polls and streams together, or its rate limit
+         *     is spent.
          */
         get: operations["streamSessionEvents"];
         put?: never;
@@ -498,7 +499,7 @@ export interface paths {
          *     time runs out first, the still-`pending` wait is returned (status 200) — poll again. The
          *     request may also answer early, still pending, when the server shuts down. A pending wait past
          *     its deadline is reported `timed_out`. One API key may hold at most `MAX_HELD_PER_KEY` long-polls
-         *     (default 1,000) at once on one instance; the next gets `429`.
+         *     and event streams together (default 1,000) at once on one instance; the next gets `429`.
          */
         get: operations["getWait"];
         put?: never;
@@ -886,7 +887,7 @@ export interface components {
         /**
          * @description The API key's rate limit is spent for this minute; retry after `Retry-After` seconds. On a
          *     long-poll (`GET /api/v1/waits/{id}?waitSeconds=N`) also when the key already holds
-         *     `MAX_HELD_PER_KEY` long-polls (default 1,000) on this instance
+         *     `MAX_HELD_PER_KEY` long-polls and event streams together (default 1,000) on this instance
          *     (`{"error":"Too many requests","message":"At most 1000 long-polls and streams may be held open at once per API key; retry when one has ended"}`):
          *     retry when one of them has answered.
          */
