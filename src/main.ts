@@ -11,6 +11,7 @@ import { waitForPostgres } from './db/wait-for-postgres';
 import { applyServerTimeouts } from './http/server-timeouts';
 import { createLogger, type Logger } from './logger';
 import { describeFailure } from './startup/failure';
+import { listenOn } from './common/listen';
 import { explainListenError } from './startup/listen-errors';
 
 /** How long a shutdown may take before the process exits anyway (with code 1). */
@@ -116,16 +117,12 @@ async function prepareDatabase(config: Config, logger: Logger): Promise<{ releas
 }
 
 /** server.listen as a promise: EADDRINUSE and friends become an explained failure (exit 3), not an unhandled 'error' event. */
-function listen(server: Server, config: Config): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: Error) => reject(explainListenError(err, { portSetting: 'PORT', port: config.port, hostSetting: 'HOST', host: config.host }));
-    server.once('error', onError);
-    server.listen(config.port, config.host, () => {
-      server.off('error', onError);
-      const address = server.address();
-      resolve(typeof address === 'object' && address ? address.port : config.port);
-    });
+async function listen(server: Server, config: Config): Promise<number> {
+  await listenOn(server, config.port, config.host).catch((err: Error) => {
+    throw explainListenError(err, { portSetting: 'PORT', port: config.port, hostSetting: 'HOST', host: config.host });
   });
+  const address = server.address();
+  return typeof address === 'object' && address ? address.port : config.port;
 }
 
 /** Closes what start-up opened before failing; a close that hangs does not hold the exit up. */

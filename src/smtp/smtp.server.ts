@@ -2,6 +2,7 @@ import type { SMTPServerDataStream, SMTPServerError, SMTPServerSession } from 's
 import type { InboxService } from '../inboxes/inbox.service';
 import type { Logger } from '../logger';
 import type { MessageService } from '../messages/message.service';
+import { listenOn } from '../common/listen';
 import { ConnectionLimits } from './connection-limits';
 import { InboxFullError } from '../messages/inbox-quota';
 import { MailIntake } from '../messages/mail-intake';
@@ -252,14 +253,7 @@ export async function startSmtpServer(opts: SmtpServerOptions): Promise<RunningS
   limits.attach(server);
   // smtp-server re-emits its socket server's errors. A failure to listen is the caller's to explain
   // (main.ts: exit 3, one sentence), not an error log with a stack; later errors are logged.
-  await new Promise<void>((resolve, reject) => {
-    const onError = (err: Error) => reject(err);
-    server.once('error', onError);
-    server.listen(opts.port, opts.host, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
+  await listenOn(server, opts.port, opts.host);
   server.on('error', (err) => log.error({ err }, 'SMTP server error'));
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
