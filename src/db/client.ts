@@ -1,6 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { ensureFolderOf } from './sqlite-folder';
 import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
-import { dirname } from 'node:path';
 import type { Prisma, PrismaClient as SqliteClient } from '../generated/sqlite/client';
 import { withCommitHooks } from './commit-hooks';
 import { onConnect, splitReadsFromTransactions } from './sqlite-connections';
@@ -56,7 +55,7 @@ export async function createDatabase(opts: DatabaseOptions): Promise<Database> {
 
 async function createSqliteClient(opts: DatabaseOptions, statements: StatementCounter): Promise<PrismaDb> {
   const file = sqlitePath(opts.url);
-  mkdirSync(dirname(file), { recursive: true });
+  ensureFolderOf(file);
   const adapter = await sqliteAdapter(file, statements);
   // Loaded only for the engine in use: each generated client brings its own query compiler.
   const { PrismaClient } = await import('../generated/sqlite/client');

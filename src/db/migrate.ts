@@ -2,9 +2,10 @@
 // does, with the same `_prisma_migrations` bookkeeping, so the Prisma CLI and this code can take turns
 // on one database. Production start runs it, hence plain better-sqlite3/pg: no Prisma CLI, no wasm.
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { ensureFolderOf } from './sqlite-folder';
 
 import { type Provider, providerOf, sqlitePath } from './url';
 
@@ -102,7 +103,7 @@ const sqliteNow = () => new Date().toISOString().replace('Z', '+00:00');
  */
 function applySqlite(url: string, files: MigrationFile[], log: (m: string) => void): string[] {
   const file = sqlitePath(url);
-  mkdirSync(path.dirname(file), { recursive: true });
+  ensureFolderOf(file);
   const db = new Database(file, { timeout: SQLITE_BUSY_TIMEOUT_MS });
   const applied: string[] = [];
   try {

@@ -1,5 +1,4 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { ensureFolderOf } from './sqlite-folder';
 import Database from 'better-sqlite3';
 import { ExitCode, StartupError } from '../startup/failure';
 import { sqlitePath } from './url';
@@ -18,7 +17,7 @@ import { sqlitePath } from './url';
  */
 export function lockSqliteDatabase(url: string): { release(): void } {
   const file = sqlitePath(url);
-  mkdirSync(dirname(file), { recursive: true });
+  ensureFolderOf(file);
   const lock = new Database(`${file}-gateway.lock`, { timeout: 0 });
   try {
     lock.pragma('journal_mode = MEMORY'); // no -journal file next to it

@@ -87,6 +87,21 @@ describe('start-up failures', { timeout: TIMEOUT }, () => {
     );
   });
 
+  it('a SQLite folder that cannot be created (under /proc): exit 4 at once, for the gateway and the CLIs', async () => {
+    // Node's recursive mkdir looped forever here (mkdir under /proc fails with ENOENT though /proc exists).
+    const path = '/proc/sessions-gateway-test/data/sessions.db';
+    const expected =
+      `Cannot open the SQLite database ${path} (DATABASE_URL=file:${path}): no such file or folder.\n` +
+      'Make sure its folder exists (or can be created) and this user may write there, or set DATABASE_URL to another file.\n';
+    const [gateway, keys] = await Promise.all([
+      runUntilExit({ DATABASE_URL: `file:${path}` }, 30_000),
+      runToExit('src/auth/keys.cli.ts', ['create', '--owner', 'nowhere'], { DATABASE_URL: `file:${path}` }, 30_000),
+    ]);
+    expect([gateway.code, gateway.stderr]).toEqual([4, expected]);
+    expect(keys.code).toBe(4);
+    expect(keys.stderr).toContain(`Cannot open the SQLite database ${path}`);
+  });
+
   it('a second gateway on one SQLite file refuses to start (exit 5); the CLIs work beside the first; SIGKILL leaves no lock', async () => {
     const database = fileUrl('shared.db');
     const first = await startRunning({ DATABASE_URL: database });
