@@ -1,11 +1,12 @@
 import { mkdirSync } from 'node:fs';
-import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import type { SqlDriverAdapter, SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import type { Database as BetterSqlite3Database } from 'better-sqlite3';
 import { dirname } from 'node:path';
 import type { Prisma, PrismaClient as SqliteClient } from '../generated/sqlite/client';
 import type { SqlQueryable } from '@prisma/driver-adapter-utils';
 import { withCommitHooks } from './commit-hooks';
-import { FixedStatements, postgresStatementName } from './fixed-statements';
-import { onConnect, splitReadsFromTransactions } from './sqlite-connections';
+import { FixedStatements, postgresStatementName, sqliteReaderRun } from './fixed-statements';
+import { onConnect, type SplitSqliteAdapter, splitReadsFromTransactions } from './sqlite-connections';
 import { withStatementCache } from './statement-cache';
 import { type AdapterListener, StatementCounter } from './statement-counter';
 import { type Provider, providerOf, sqlitePath } from './url';
@@ -60,7 +61,7 @@ export async function createDatabase(opts: DatabaseOptions): Promise<Database> {
   const probes = new Map<string, Tx>();
   let probeSeq = 0;
   const seen: AdapterListener = {
-    connected: (adapter) => fixed.attach(adapter),
+    connected: (adapter) => fixed.attach(adapter, sqliteReaderOf(adapter, statements)),
     transactionStatement: (adapterTx, sql) => {
       const tx = probes.size && sql.startsWith(ADAPTER_TX_PROBE) ? probes.get(sql) : undefined;
       if (tx) adapterTxOf.set(tx, adapterTx);
@@ -117,6 +118,15 @@ export async function sqliteAdapter(file: string, statements: StatementCounter, 
   const writer = withDurableCommits(withStatementCache(new PrismaBetterSqlite3({ url, timeout: 5_000 })));
   const reader = withStatementCache(new PrismaBetterSqlite3({ url, timeout: 5_000, readonly: true }));
   return statements.wrap(splitReadsFromTransactions(writer, reader), seen);
+}
+
+/**
+ * For the fixed statements on SQLite: the reader connection of the gateway's split adapter (its
+ * better-sqlite3 connection is the adapter's `client`, which the statement cache also relies on).
+ */
+function sqliteReaderOf(adapter: SqlDriverAdapter, statements: StatementCounter) {
+  const connection = (adapter as Partial<SplitSqliteAdapter>).reader as unknown as { client?: BetterSqlite3Database } | undefined;
+  return connection?.client ? sqliteReaderRun(connection.client, () => void statements.count++) : undefined;
 }
 
 /**

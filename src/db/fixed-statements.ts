@@ -1,4 +1,5 @@
 import type { ArgType, SqlQueryable } from '@prisma/driver-adapter-utils';
+import type { Database as SqliteConnection, Statement } from 'better-sqlite3';
 import type { Inbox, Session, Wait } from '../generated/sqlite/client';
 import type { Provider } from './url';
 
@@ -124,30 +125,60 @@ export function postgresStatementName(sql: string): string | undefined {
   return POSTGRES_NAMES.get(sql);
 }
 
+/** Runs a SQLite text with its arguments and returns its rows as arrays of column values. */
+type SqliteRun = (sql: string, args: string[]) => unknown[][];
+
+/**
+ * SQLite, outside transactions: the adapter's reader connection itself, with the fixed texts kept
+ * prepared here and their rows read raw. The adapter's own path asks each statement for its column
+ * types (better-sqlite3's `columns()`, or the statement cache's `PRAGMA schema_version` check) and maps
+ * every value by them: the fixed queries know their columns, which a schema change cannot alter (the
+ * list is explicit; SQLite re-prepares a statement whose schema changed). `count` keeps the
+ * StatementCounter's count.
+ */
+export function sqliteReaderRun(connection: SqliteConnection, count: () => void): SqliteRun {
+  const prepared = new Map<string, Statement>();
+  // The statement cache replaced the connection's own `prepare`; the driver's is on its prototype.
+  const driverPrepare = (Object.getPrototypeOf(connection) as SqliteConnection).prepare;
+  const prepare = (sql: string) => driverPrepare.call(connection, sql).raw(true);
+  return (sql, args) => {
+    let statement = prepared.get(sql);
+    if (!statement) prepared.set(sql, (statement = prepare(sql)));
+    count();
+    return statement.all(...args) as unknown[][];
+  };
+}
+
 /**
  * The fixed queries of one database, on its connected adapter. `attach` is called with each adapter
- * the Prisma client connects (already counted by the StatementCounter); before the first one, a query
- * makes Prisma connect.
+ * the Prisma client connects (already counted by the StatementCounter), and on SQLite with a runner on
+ * its reader connection; before the first one, a query makes Prisma connect.
  */
 export class FixedStatements {
   private adapter: SqlQueryable | undefined;
+  private sqliteRun: SqliteRun | undefined;
 
   constructor(
     private readonly provider: Provider,
     private readonly connect: () => Promise<void>,
   ) {}
 
-  attach(adapter: SqlQueryable): void {
+  attach(adapter: SqlQueryable, sqliteRun?: SqliteRun): void {
     this.adapter = adapter;
+    this.sqliteRun = sqliteRun;
   }
 
   /** Every row of `query` with `args`, decoded; on `on` (an adapter transaction) when given. */
   async all<Row>(query: FixedQuery<Row>, args: string[], on?: SqlQueryable): Promise<Row[]> {
-    const queryable = on ?? this.adapter ?? (await this.connected());
-    const result = await queryable.queryRaw({ sql: query.sql[this.provider], args, argTypes: query.argTypes });
-    const rows = new Array<Row>(result.rows.length);
-    for (let i = 0; i < rows.length; i++) rows[i] = query.decode(result.rows[i]!);
+    if (!on && !this.adapter) await this.connected();
+    const values = !on && this.sqliteRun ? this.sqliteRun(query.sql.sqlite, args) : await this.viaAdapter(query, args, on ?? this.adapter!);
+    const rows = new Array<Row>(values.length);
+    for (let i = 0; i < rows.length; i++) rows[i] = query.decode(values[i]!);
     return rows;
+  }
+
+  private async viaAdapter(query: FixedQuery<unknown>, args: string[], queryable: SqlQueryable): Promise<unknown[][]> {
+    return (await queryable.queryRaw({ sql: query.sql[this.provider], args, argTypes: query.argTypes })).rows;
   }
 
   async first<Row>(query: FixedQuery<Row>, args: string[], on?: SqlQueryable): Promise<Row | null> {
@@ -191,9 +222,11 @@ function decodeValue(kind: Kind, value: unknown): unknown {
     case 'text':
       return value;
     case 'int':
+      // SQLite's driver gives integers as bigint (the adapter turns on safe integers).
       return typeof value === 'number' ? Math.trunc(value) : Math.trunc(Number(value));
     case 'datetime':
-      return typeof value === 'string' ? new Date(isoDateTime(value)) : new Date(value as number);
+      // Text as Prisma writes it; a number (bigint from SQLite) is milliseconds since the epoch.
+      return typeof value === 'string' ? new Date(isoDateTime(value)) : new Date(Number(value));
     case 'json':
       return typeof value === 'string' ? JSON.parse(value) : value;
   }

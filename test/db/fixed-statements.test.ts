@@ -79,6 +79,17 @@ describe('fixed statements', () => {
       expect(byPrisma).not.toBeNull();
       expect(await db.fixed.waitById(id)).toStrictEqual(byPrisma);
     }
+    // The same through an adapter transaction (the path writes take; on SQLite reads outside a
+    // transaction take the reader connection directly).
+    await db.tx(async (tx) => {
+      const on = await db.adapterTx(tx);
+      for (const { id } of seeded.sessions) {
+        expect(await db.fixed.sessionById(id, on)).toStrictEqual(await tx.session.findUnique({ where: { id } }));
+        expect(await db.fixed.inboxesOfSession(id, on)).toStrictEqual(await db.fixed.inboxesOfSession(id));
+        expect(await db.fixed.waitsOfSession(id, on)).toStrictEqual(await db.fixed.waitsOfSession(id));
+      }
+      for (const { id } of seeded.waits) expect(await db.fixed.waitById(id, on)).toStrictEqual(await tx.wait.findUnique({ where: { id } }));
+    });
     // The seed covers what it claims: every nullable column both null and set.
     const sessionRows = await Promise.all(seeded.sessions.map((r) => db.fixed.sessionById(r.id)));
     for (const column of ['completedAt', 'failureReason'] as const) {
