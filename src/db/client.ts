@@ -1,9 +1,8 @@
 import { mkdirSync } from 'node:fs';
-import type { SqlDriverAdapter, SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQueryable } from '@prisma/driver-adapter-utils';
 import type { Database as BetterSqlite3Database } from 'better-sqlite3';
 import { dirname } from 'node:path';
 import type { Prisma, PrismaClient as SqliteClient } from '../generated/sqlite/client';
-import type { SqlQueryable } from '@prisma/driver-adapter-utils';
 import { withCommitHooks } from './commit-hooks';
 import { FixedStatements, postgresStatementName, sqliteReaderRun } from './fixed-statements';
 import { onConnect, type SplitSqliteAdapter, splitReadsFromTransactions } from './sqlite-connections';
