@@ -33,10 +33,22 @@ export function worstCaseBytes(
   variables: Record<string, unknown>,
   limits: SizeLimits,
 ): number {
+  return worstCase(schema, document, operation, variables, limits).bytes;
+}
+
+/** worstCaseBytes, and whether it read a variable (a page size given as `$limit`): else it is the operation's own. */
+export function worstCase(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+  limits: SizeLimits,
+): { bytes: number; readsVariables: boolean } {
+  let readsVariables = false;
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
   const root = operation.operation === 'query' ? schema.getQueryType() : operation.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
-  if (!root) return 0;
+  if (!root) return { bytes: 0, readsVariables };
 
   const selectionBytes = (set: SelectionSetNode, parent: GraphQLCompositeType): number => {
     let total = 0;
@@ -58,14 +70,19 @@ export function worstCaseBytes(
     if (!('getFields' in parent)) return SMALL_VALUE_BYTES;
     const field = parent.getFields()[name];
     if (!field) return 0;
-    const items = isListType(getNullableType(field.type)) ? listItems(field, node, variables) : 1;
+    let items = 1;
+    if (isListType(getNullableType(field.type))) {
+      items = listItems(field, node, variables);
+      readsVariables ||= node.arguments?.some((a) => PAGE_ARGUMENTS.includes(a.name.value) && a.value.kind !== Kind.INT) ?? false;
+    }
     const named = getNamedType(field.type);
     const large = LARGE_FIELDS[`${parent.name}.${name}`];
     const one = large ? large(limits) : node.selectionSet && isCompositeType(named) ? SMALL_VALUE_BYTES + selectionBytes(node.selectionSet, named) : SMALL_VALUE_BYTES;
     return items * one;
   };
 
-  return operation.selectionSet ? selectionBytes(operation.selectionSet, root) : 0;
+  const bytes = operation.selectionSet ? selectionBytes(operation.selectionSet, root) : 0;
+  return { bytes, readsVariables };
 }
 
 /** A list's item count: its page argument as given (a literal or a variable), else that argument's default. */

@@ -1,8 +1,8 @@
 import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
-import type { GraphQLSchema } from 'graphql';
+import type { GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import type { Context } from './context';
 import type { SizeLimits } from './field-sizes';
-import { formatBytes, overBudget, worstCaseBytes } from './query-cost';
+import { formatBytes, overBudget, worstCase } from './query-cost';
 
 export interface ResponseBoundsOptions extends SizeLimits {
   schema: GraphQLSchema;
@@ -21,11 +21,19 @@ export interface ResponseBoundsOptions extends SizeLimits {
  * Apollo turns it into one string, which for hundreds of MB would grow the heap or fail outright.
  */
 export function responseBounds(opts: ResponseBoundsOptions): ApolloServerPlugin<Context> {
+  // Apollo hands each request of a known text the same cached document: an operation whose cost does not
+  // depend on its variables is costed once (the walk over its fields was a few % of a by-id request).
+  const costOf = new WeakMap<OperationDefinitionNode, number>();
   // One hooks object for every request: nothing is allocated per request.
   const hooks: GraphQLRequestListener<Context> = {
     async didResolveOperation({ document, operation, request }) {
       if (!operation) return;
-      const bytes = worstCaseBytes(opts.schema, document, operation, request.variables ?? {}, opts);
+      let bytes = costOf.get(operation);
+      if (bytes === undefined) {
+        const cost = worstCase(opts.schema, document, operation, request.variables ?? {}, opts);
+        bytes = cost.bytes;
+        if (!cost.readsVariables) costOf.set(operation, bytes);
+      }
       if (bytes > opts.maxQueryBytes) {
         opts.onLimit('graphql_query_cost');
         throw overBudget(bytes, opts.maxQueryBytes);

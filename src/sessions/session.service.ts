@@ -10,6 +10,8 @@ import type { Replay } from '../history/replay.type';
 import type { TimelineEvent } from '../history/event.type';
 import { toInbox } from '../inboxes/inbox.service';
 import { toWait } from '../waits/wait.service';
+import type { WaitRow } from '../waits/wait.rules';
+import type { Inbox as InboxRow } from '../generated/sqlite/client';
 import { bumpSessionCount, countSessions } from './session-counts';
 import { Session, SessionPage, SessionStatus } from './session.type';
 import { recordCreated } from '../protection/idempotency';
@@ -77,30 +79,30 @@ export class SessionService {
   }
 
   /**
-   * A session with the inboxes and/or waits a request is about to read, in one Prisma call, in
-   * `session.preloaded`: by id, this is the hot path. `'ids'` reads only the children's ids (what REST's
-   * session body lists); `'rows'` reads them whole.
+   * A session with the inboxes and/or waits a request is about to read, in `session.preloaded`: by id,
+   * this is the hot path, so it runs fixed statements beneath Prisma's query path (db/fixed-statements.ts;
+   * the same rows as Prisma's `findUnique` with `include`, one statement per table as Prisma sends).
+   * `'ids'` reads only the children's ids (what REST's session body lists); `'rows'` reads them whole.
    */
   async getWithChildren(ownerId: string, id: string, want: { inboxes: ChildRead; waits: ChildRead }): Promise<Session> {
-    const childrenInOrder = { orderBy: [{ createdAt: 'asc' as const }, { id: 'asc' as const }] };
-    const idsOnly = { select: { id: true } };
-    const row = isId('session', id)
-      ? await this.db.prisma.session.findUnique({
-          where: { id },
-          include: {
-            inboxes: want.inboxes && { where: { deletedAt: null }, ...childrenInOrder, ...(want.inboxes === 'ids' ? idsOnly : {}) },
-            waits: want.waits && { ...childrenInOrder, ...(want.waits === 'ids' ? idsOnly : {}) },
-          },
-        })
-      : null;
+    if (!isId('session', id)) throw new NotFoundError('Session');
+    const { fixed } = this.db;
+    // Together: on PostgreSQL the three round trips overlap; a session not found costs two idle reads.
+    const [row, inboxes, waits] = await Promise.all([
+      fixed.sessionById(id),
+      want.inboxes === 'rows' ? fixed.inboxesOfSession(id) : want.inboxes ? fixed.inboxIdsOfSession(id) : undefined,
+      want.waits === 'rows' ? fixed.waitsOfSession(id) : want.waits ? fixed.waitIdsOfSession(id) : undefined,
+    ]);
     if (!row || row.ownerId !== ownerId) throw new NotFoundError('Session');
     const now = this.clock();
     const session = toSession(row);
+    const inboxRows = want.inboxes === 'rows' ? (inboxes as InboxRow[]) : undefined;
+    const waitRows = want.waits === 'rows' ? (waits as WaitRow[]) : undefined;
     session.preloaded = {
-      inboxes: want.inboxes === 'rows' ? row.inboxes.map((r) => toInbox(r, now)) : undefined,
-      inboxIds: want.inboxes ? row.inboxes.map((r) => r.id) : undefined,
-      waits: want.waits === 'rows' ? row.waits.map((r) => toWait(r, now)) : undefined,
-      waitIds: want.waits ? row.waits.map((r) => r.id) : undefined,
+      inboxes: inboxRows?.map((r) => toInbox(r, now)),
+      inboxIds: inboxRows ? inboxRows.map((r) => r.id) : (inboxes as string[] | undefined),
+      waits: waitRows?.map((r) => toWait(r, now)),
+      waitIds: waitRows ? waitRows.map((r) => r.id) : (waits as string[] | undefined),
     };
     return session;
   }

@@ -187,12 +187,21 @@ export class WaitService {
     }
   }
 
-  /** The owner's wait as it stands, settled first when it is past its deadline. */
+  /**
+   * The owner's wait as it stands, settled first when it is past its deadline. By id, a hot path: read
+   * with a fixed statement beneath Prisma's query path (db/fixed-statements.ts).
+   */
   private async current(ownerId: string, id: string): Promise<WaitRow> {
-    const row = await this.findOwned(this.db.prisma, ownerId, id);
+    const row = await this.findOwnedFixed(ownerId, id);
     if (row.status !== WaitStatus.pending || row.deadline > this.clock()) return row;
     await this.settleOne(row);
-    return this.findOwned(this.db.prisma, ownerId, id);
+    return this.findOwnedFixed(ownerId, id);
+  }
+
+  private async findOwnedFixed(ownerId: string, id: string): Promise<WaitRow> {
+    const row = isId('wait', id) ? await this.db.fixed.waitById(id) : null;
+    if (!row || row.ownerId !== ownerId) throw new NotFoundError('Wait');
+    return row;
   }
 
   /**

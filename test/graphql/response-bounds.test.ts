@@ -74,6 +74,10 @@ describe('GraphQL query cost counts lists by their page size and large fields by
     const one = await s.gql(q, { n: 1 });
     expect(one.status).toBe(200);
     expect(one.body.data.inbox.messages).toHaveLength(1);
+    // The same text again with a larger page: costed anew, not taken from the accepted request.
+    expect((await s.gql(q, { n: 50 })).status).toBe(400);
+    // A text whose cost has no variable is costed once and refused every time.
+    expect((await s.gql(`{ inboxMessages(inboxId: "${inboxId}") { data { text } } }`)).status).toBe(400);
     expect((await s.gql(`{ inboxMessages(inboxId: "${inboxId}") { data { text } } }`)).status).toBe(400);
     // Without large fields, long lists are cheap.
     expect((await s.gql(`{ inboxes(limit: 100) { data { id messages(limit: 100) { id subject } } } }`)).status).toBe(200);
