@@ -5,7 +5,7 @@ import type { HistoryService } from '../history/history.service';
 import { effectiveInboxStatus, type InboxRow } from '../inboxes/inbox.service';
 import type { WaitService } from '../waits/wait.service';
 import { NO_DETAILS } from './details';
-import { checkRoom, holdings, type InboxQuota } from './inbox-quota';
+import { checkRoom, type InboxHolding, holdings, type InboxQuota } from './inbox-quota';
 import { messageFileRows, storeFileRows } from './message-files';
 import { deliveryStepInput, type MessageRow, messageRow, receivedEvent, toMessage } from './message-row';
 import type { Message } from './message.type';
@@ -35,17 +35,21 @@ export class BatchDelivery {
     private readonly waits: WaitService,
     private readonly clock: Clock,
     private readonly quota: InboxQuota,
+    /** After each commit: what the batch's inboxes hold now, its own messages counted (RCPT TO's quota check). */
+    private readonly committedHoldings: (held: Map<string, InboxHolding>) => void = () => {},
   ) {}
 
   async store(items: AddressedMail[]): Promise<Settled<Message | null>[]> {
     const results: Settled<Message | null>[] = items.map(() => ({ value: null }));
     const stored: { index: number; row: MessageRow }[] = [];
     let completed: string[] = [];
+    let heldAfter = new Map<string, InboxHolding>();
     await this.db.tx(async (tx) => {
       const started = performance.now();
       const startedAt = this.clock();
       const inboxes = await this.acceptingInboxes(tx, [...new Set(items.map((i) => i.address))]);
       const held = await holdings(tx, [...new Set([...inboxes.values()].map((i) => i.id))]);
+      heldAfter = held;
       const accepted: { index: number; inbox: InboxRow; mail: IncomingMail; row: MessageRow }[] = [];
       items.forEach(({ address, mail }, index) => {
         const inbox = inboxes.get(address);
@@ -84,6 +88,7 @@ export class BatchDelivery {
       completed = matched.flatMap((m) => m.ids);
       stored.push(...accepted.map((a) => ({ index: a.index, row: a.row })));
     });
+    this.committedHoldings(heldAfter);
     this.waits.announceCompleted(completed);
     for (const { index, row } of stored) results[index] = { value: toMessage(row) };
     return results;
