@@ -2,10 +2,12 @@ import { mkdirSync } from 'node:fs';
 import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { dirname } from 'node:path';
 import type { Prisma, PrismaClient as SqliteClient } from '../generated/sqlite/client';
+import type { SqlQueryable } from '@prisma/driver-adapter-utils';
 import { withCommitHooks } from './commit-hooks';
+import { FixedStatements, postgresStatementName } from './fixed-statements';
 import { onConnect, splitReadsFromTransactions } from './sqlite-connections';
 import { withStatementCache } from './statement-cache';
-import { StatementCounter } from './statement-counter';
+import { type AdapterListener, StatementCounter } from './statement-counter';
 import { type Provider, providerOf, sqlitePath } from './url';
 
 export type { Provider };
@@ -24,6 +26,14 @@ export interface Database {
   tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /** SQL statements sent so far (tests and the benchmark read deltas of it). */
   readonly statements: StatementCounter;
+  /** The hottest reads as fixed SQL on the same adapter, beneath Prisma's query path (fixed-statements.ts). */
+  readonly fixed: FixedStatements;
+  /**
+   * The driver adapter's transaction under a `tx` of `db.tx`: fixed statements run on it
+   * (`db.fixed.x(…, await db.adapterTx(tx))`) are part of that transaction. The first call per
+   * transaction costs one statement (see client.ts).
+   */
+  adapterTx(tx: Tx): Promise<SqlQueryable>;
   /** Cheap round trip for /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -35,15 +45,47 @@ export interface DatabaseOptions {
   statementTimeoutMs?: number;
 }
 
+/** `SELECT 1 AS "sg_adapter_tx" -- 17`: see adapterTx. */
+const ADAPTER_TX_PROBE = 'SELECT 1 AS "sg_adapter_tx" -- ';
+
 /** Opens the database for the gateway (and its CLIs): the right adapter, pool and session settings. */
 export async function createDatabase(opts: DatabaseOptions): Promise<Database> {
   const provider = providerOf(opts.url);
   const statements = new StatementCounter();
-  const prisma = provider === 'sqlite' ? await createSqliteClient(opts, statements) : await createPostgresClient(opts, statements);
+  const fixed = new FixedStatements(provider, () => prisma.$connect());
+  // Which adapter transaction is under a Prisma transaction client: Prisma does not say, so a probe
+  // statement with a number of its own is sent through the client and recognised on its way through
+  // the adapter (robust against any interleaving of concurrent transactions).
+  const adapterTxOf = new WeakMap<Tx, SqlQueryable>();
+  const probes = new Map<string, Tx>();
+  let probeSeq = 0;
+  const seen: AdapterListener = {
+    connected: (adapter) => fixed.attach(adapter),
+    transactionStatement: (adapterTx, sql) => {
+      const tx = probes.size && sql.startsWith(ADAPTER_TX_PROBE) ? probes.get(sql) : undefined;
+      if (tx) adapterTxOf.set(tx, adapterTx);
+    },
+  };
+  const prisma = provider === 'sqlite' ? await createSqliteClient(opts, statements, seen) : await createPostgresClient(opts, statements, seen);
   return {
     provider,
     prisma,
     statements,
+    fixed,
+    adapterTx: async (tx) => {
+      let adapterTx = adapterTxOf.get(tx);
+      if (adapterTx) return adapterTx;
+      const probe = `${ADAPTER_TX_PROBE}${++probeSeq}`;
+      probes.set(probe, tx);
+      try {
+        await tx.$queryRawUnsafe(probe);
+      } finally {
+        probes.delete(probe);
+      }
+      adapterTx = adapterTxOf.get(tx);
+      if (!adapterTx) throw new Error('Not a transaction of db.tx');
+      return adapterTx;
+    },
     tx: (fn) => withCommitHooks((body) => prisma.$transaction(body, { maxWait: 10_000, timeout: 20_000 }), fn),
     ping: async () => {
       // On SQLite `SELECT 1` reads no table, so it succeeds even when the database cannot be read;
@@ -54,10 +96,10 @@ export async function createDatabase(opts: DatabaseOptions): Promise<Database> {
   };
 }
 
-async function createSqliteClient(opts: DatabaseOptions, statements: StatementCounter): Promise<PrismaDb> {
+async function createSqliteClient(opts: DatabaseOptions, statements: StatementCounter, seen: AdapterListener): Promise<PrismaDb> {
   const file = sqlitePath(opts.url);
   mkdirSync(dirname(file), { recursive: true });
-  const adapter = await sqliteAdapter(file, statements);
+  const adapter = await sqliteAdapter(file, statements, seen);
   // Loaded only for the engine in use: each generated client brings its own query compiler.
   const { PrismaClient } = await import('../generated/sqlite/client');
   return new PrismaClient({ adapter });
@@ -67,14 +109,14 @@ async function createSqliteClient(opts: DatabaseOptions, statements: StatementCo
  * The gateway's SQLite driver adapter: transactions on a writer connection, other reads on a read-only
  * one; statements kept prepared on both, and counted.
  */
-export async function sqliteAdapter(file: string, statements: StatementCounter): Promise<SqlDriverAdapterFactory> {
+export async function sqliteAdapter(file: string, statements: StatementCounter, seen?: AdapterListener): Promise<SqlDriverAdapterFactory> {
   // Each engine's adapter (and driver) is loaded only when that engine is used.
   const { PrismaBetterSqlite3 } = await import('@prisma/adapter-better-sqlite3');
   const url = `file:${file}`;
   // busy timeout: other processes (the keys CLI, a migrating instance) may hold the write lock briefly.
   const writer = withDurableCommits(withStatementCache(new PrismaBetterSqlite3({ url, timeout: 5_000 })));
   const reader = withStatementCache(new PrismaBetterSqlite3({ url, timeout: 5_000, readonly: true }));
-  return statements.wrap(splitReadsFromTransactions(writer, reader));
+  return statements.wrap(splitReadsFromTransactions(writer, reader), seen);
 }
 
 /**
@@ -87,7 +129,7 @@ function withDurableCommits<F extends SqlDriverAdapterFactory>(factory: F): F {
   });
 }
 
-async function createPostgresClient(opts: DatabaseOptions, statements: StatementCounter): Promise<PrismaDb> {
+async function createPostgresClient(opts: DatabaseOptions, statements: StatementCounter, seen: AdapterListener): Promise<PrismaDb> {
   const url = new URL(opts.url);
   const schema = url.searchParams.get('schema') ?? undefined;
   url.searchParams.delete('schema');
@@ -100,8 +142,9 @@ async function createPostgresClient(opts: DatabaseOptions, statements: Statement
       connectionTimeoutMillis: 5_000,
       ...(schema ? { options: `-c search_path="${schema.replace(/"/g, '')}"` } : {}),
     },
-    schema ? { schema } : undefined,
+    // The fixed statements run as named prepared statements; Prisma's own stay unnamed.
+    { ...(schema ? { schema } : {}), statementNameGenerator: (query) => postgresStatementName(query.sql)! },
   );
   const { PrismaClient } = await import('../generated/postgresql/client');
-  return new PrismaClient({ adapter: statements.wrap(adapter) }) as unknown as PrismaDb;
+  return new PrismaClient({ adapter: statements.wrap(adapter, seen) }) as unknown as PrismaDb;
 }

@@ -1,4 +1,4 @@
-import type { SqlDriverAdapter, SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery, SqlQueryable } from '@prisma/driver-adapter-utils';
 
 /**
  * Counts the SQL statements Prisma sends through a driver adapter (in and out of transactions), so
@@ -7,14 +7,22 @@ import type { SqlDriverAdapter, SqlDriverAdapterFactory } from '@prisma/driver-a
 export class StatementCounter {
   count = 0;
 
-  wrap<F extends SqlDriverAdapterFactory>(factory: F): F {
+  /**
+   * `seen` is told of each connected adapter (counted: what the fixed statements of fixed-statements.ts
+   * run on), and of each statement sent in a transaction, with the adapter transaction it went through.
+   */
+  wrap<F extends SqlDriverAdapterFactory>(factory: F, seen: AdapterListener = {}): F {
     const counter = this;
     return proxy(factory, {
-      connect: (original) => async () => counter.wrapQueryable(await original()),
+      connect: (original) => async () => {
+        const adapter = counter.wrapQueryable(await original(), seen);
+        seen.connected?.(adapter);
+        return adapter;
+      },
     });
   }
 
-  private wrapQueryable<Q extends SqlDriverAdapter>(adapter: Q): Q {
+  private wrapQueryable<Q extends SqlDriverAdapter>(adapter: Q, seen: AdapterListener): Q {
     return proxy(adapter, {
       queryRaw: (original) => (q: unknown) => {
         this.count++;
@@ -24,9 +32,30 @@ export class StatementCounter {
         this.count++;
         return original(q);
       },
-      startTransaction: (original) => async (...args: unknown[]) => this.wrapQueryable(await original(...args)),
+      startTransaction: (original) => async (...args: unknown[]) => this.wrapTransaction(await original(...args), seen),
     });
   }
+
+  private wrapTransaction<T extends SqlQueryable>(tx: T, seen: AdapterListener): T {
+    const wrapped: T = proxy(tx, {
+      queryRaw: (original) => (q: SqlQuery) => {
+        this.count++;
+        seen.transactionStatement?.(wrapped, q.sql);
+        return original(q);
+      },
+      executeRaw: (original) => (q: SqlQuery) => {
+        this.count++;
+        seen.transactionStatement?.(wrapped, q.sql);
+        return original(q);
+      },
+    });
+    return wrapped;
+  }
+}
+
+export interface AdapterListener {
+  connected?(adapter: SqlDriverAdapter): void;
+  transactionStatement?(tx: SqlQueryable, sql: string): void;
 }
 
 /**

@@ -1,0 +1,220 @@
+import type { ArgType, SqlQueryable } from '@prisma/driver-adapter-utils';
+import type { Inbox, Session, Wait } from '../generated/sqlite/client';
+import type { Provider } from './url';
+
+/**
+ * The few hottest reads (issue 22: a session and a wait by id, a session's child ids), as fixed SQL run
+ * on the connected driver adapter, beneath Prisma's query compiler and interpreter, which were most of a
+ * by-id read's CPU time (bench/README.md, "Where a by-id read's time goes").
+ *
+ * What stays the same as through Prisma: the adapter (so on SQLite the reader connection and its
+ * statement cache, on PostgreSQL the pool), the statement counter, and the row types, which are Prisma's
+ * generated models; the columns of each query are derived from a table typed against the model, so a
+ * model field without a column does not compile. test/db/fixed-statements.test.ts proves, on both
+ * engines, that each query returns exactly the rows Prisma returns.
+ *
+ * Writes can use it inside a transaction too: every method takes an optional `on`, the adapter
+ * transaction to run on (see `Database.adapterTx`), instead of the pool / reader connection.
+ */
+
+/** How a column's adapter value becomes the model's value: what Prisma's result mapping does per type. */
+type Kind = 'text' | 'int' | 'datetime' | 'json';
+
+/** One entry per field of the model, its kind following from the field's type: nothing can be left out. */
+type Columns<M> = {
+  [K in keyof M]-?: NonNullable<M[K]> extends Date ? 'datetime' : NonNullable<M[K]> extends number ? 'int' : NonNullable<M[K]> extends string ? 'text' : 'json';
+};
+
+const SESSION: Columns<Session> = {
+  id: 'text',
+  ownerId: 'text',
+  name: 'text',
+  status: 'text',
+  metadata: 'json',
+  failureReason: 'text',
+  createdAt: 'datetime',
+  updatedAt: 'datetime',
+  completedAt: 'datetime',
+};
+
+const WAIT: Columns<Wait> = {
+  id: 'text',
+  ownerId: 'text',
+  inboxId: 'text',
+  sessionId: 'text',
+  type: 'text',
+  status: 'text',
+  timeoutSeconds: 'int',
+  since: 'datetime',
+  filters: 'json',
+  result: 'json',
+  createdAt: 'datetime',
+  deadline: 'datetime',
+  endedAt: 'datetime',
+};
+
+const INBOX: Columns<Inbox> = {
+  id: 'text',
+  ownerId: 'text',
+  sessionId: 'text',
+  emailAddress: 'text',
+  status: 'text',
+  metadata: 'json',
+  createdAt: 'datetime',
+  expiresAt: 'datetime',
+  deletedAt: 'datetime',
+};
+
+/** A fixed SELECT: its text per engine, its arguments' types, and how one result row becomes a `Row`. */
+export interface FixedQuery<Row> {
+  readonly sql: Readonly<Record<Provider, string>>;
+  readonly argTypes: ArgType[];
+  readonly decode: (values: unknown[]) => Row;
+}
+
+const TEXT_ARG: ArgType = { scalarType: 'string', arity: 'scalar' };
+
+/**
+ * `SELECT <columns> FROM "<table>" WHERE <where> [ORDER BY …]`, with `?` placeholders (PostgreSQL's
+ * text gets `$1`, `$2`, …). Every argument is text: ids.
+ */
+function select<Row>(table: string, columns: Columns<Row>, where: string, orderBy?: string): FixedQuery<Row> {
+  const names = Object.keys(columns) as (keyof Row & string)[];
+  const kinds = names.map((n) => columns[n] as Kind);
+  const text = `SELECT ${names.map((n) => `"${n}"`).join(', ')} FROM "${table}" WHERE ${where}${orderBy ? ` ORDER BY ${orderBy}` : ''}`;
+  let n = 0;
+  return {
+    sql: { sqlite: text, postgresql: text.replace(/\?/g, () => `$${++n}`) },
+    argTypes: Array.from(where.matchAll(/\?/g), () => TEXT_ARG),
+    decode: (values) => {
+      const row = {} as Record<string, unknown>;
+      for (let i = 0; i < names.length; i++) row[names[i]] = decodeValue(kinds[i], values[i]);
+      return row as Row;
+    },
+  };
+}
+
+/** Only the id column: what REST's session body lists of its inboxes and waits. */
+function ids(table: string, where: string, orderBy: string): FixedQuery<string> {
+  const query = select<{ id: string }>(table, { id: 'text' }, where, orderBy);
+  return { ...query, decode: (values) => values[0] as string };
+}
+
+/** Children of a session in the order Prisma is asked for them everywhere: oldest first, id breaking ties. */
+const CHILD_ORDER = '"createdAt" ASC, "id" ASC';
+
+export const FIXED = {
+  sessionById: select('Session', SESSION, '"id" = ?'),
+  waitById: select('Wait', WAIT, '"id" = ?'),
+  /** A session's inboxes, deleted ones left out (as everywhere the API lists them). */
+  inboxesOfSession: select('Inbox', INBOX, '"sessionId" = ? AND "deletedAt" IS NULL', CHILD_ORDER),
+  inboxIdsOfSession: ids('Inbox', '"sessionId" = ? AND "deletedAt" IS NULL', CHILD_ORDER),
+  waitsOfSession: select('Wait', WAIT, '"sessionId" = ?', CHILD_ORDER),
+  waitIdsOfSession: ids('Wait', '"sessionId" = ?', CHILD_ORDER),
+} as const;
+
+/**
+ * PostgreSQL: these texts run as named prepared statements (parsed and planned once per connection,
+ * then only bound and executed), through the adapter's `statementNameGenerator`. Every other statement
+ * stays unnamed, as Prisma sends it.
+ */
+const POSTGRES_NAMES = new Map(Object.entries(FIXED).map(([name, q]) => [q.sql.postgresql, `sg_fixed_${name}`]));
+
+export function postgresStatementName(sql: string): string | undefined {
+  return POSTGRES_NAMES.get(sql);
+}
+
+/**
+ * The fixed queries of one database, on its connected adapter. `attach` is called with each adapter
+ * the Prisma client connects (already counted by the StatementCounter); before the first one, a query
+ * makes Prisma connect.
+ */
+export class FixedStatements {
+  private adapter: SqlQueryable | undefined;
+
+  constructor(
+    private readonly provider: Provider,
+    private readonly connect: () => Promise<void>,
+  ) {}
+
+  attach(adapter: SqlQueryable): void {
+    this.adapter = adapter;
+  }
+
+  /** Every row of `query` with `args`, decoded; on `on` (an adapter transaction) when given. */
+  async all<Row>(query: FixedQuery<Row>, args: string[], on?: SqlQueryable): Promise<Row[]> {
+    const queryable = on ?? this.adapter ?? (await this.connected());
+    const result = await queryable.queryRaw({ sql: query.sql[this.provider], args, argTypes: query.argTypes });
+    const rows = new Array<Row>(result.rows.length);
+    for (let i = 0; i < rows.length; i++) rows[i] = query.decode(result.rows[i]!);
+    return rows;
+  }
+
+  async first<Row>(query: FixedQuery<Row>, args: string[], on?: SqlQueryable): Promise<Row | null> {
+    return (await this.all(query, args, on))[0] ?? null;
+  }
+
+  sessionById(id: string, on?: SqlQueryable): Promise<Session | null> {
+    return this.first(FIXED.sessionById, [id], on);
+  }
+
+  waitById(id: string, on?: SqlQueryable): Promise<Wait | null> {
+    return this.first(FIXED.waitById, [id], on);
+  }
+
+  inboxesOfSession(sessionId: string, on?: SqlQueryable): Promise<Inbox[]> {
+    return this.all(FIXED.inboxesOfSession, [sessionId], on);
+  }
+
+  inboxIdsOfSession(sessionId: string, on?: SqlQueryable): Promise<string[]> {
+    return this.all(FIXED.inboxIdsOfSession, [sessionId], on);
+  }
+
+  waitsOfSession(sessionId: string, on?: SqlQueryable): Promise<Wait[]> {
+    return this.all(FIXED.waitsOfSession, [sessionId], on);
+  }
+
+  waitIdsOfSession(sessionId: string, on?: SqlQueryable): Promise<string[]> {
+    return this.all(FIXED.waitIdsOfSession, [sessionId], on);
+  }
+
+  private async connected(): Promise<SqlQueryable> {
+    await this.connect();
+    if (!this.adapter) throw new Error('The database adapter did not connect');
+    return this.adapter;
+  }
+}
+
+function decodeValue(kind: Kind, value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  switch (kind) {
+    case 'text':
+      return value;
+    case 'int':
+      return typeof value === 'number' ? Math.trunc(value) : Math.trunc(Number(value));
+    case 'datetime':
+      return typeof value === 'string' ? new Date(isoDateTime(value)) : new Date(value as number);
+    case 'json':
+      return typeof value === 'string' ? JSON.parse(value) : value;
+  }
+}
+
+const TIME_OF_DAY = /\d{2}:\d{2}:\d{2}(?:\.\d+)?(Z|[+-]\d{2}(:?\d{2})?)?$/;
+
+/**
+ * A date-time text as the adapters give it, made unambiguous for `new Date` the way Prisma's runtime
+ * does (client.js, its DateTime mapping): a missing zone is UTC, a space before the time becomes `T`.
+ * The adapters give `2026-12-05T08:00:00.123+00:00` (SQLite as Prisma wrote it; PostgreSQL normalized);
+ * SQLite's own `CURRENT_TIMESTAMP` default writes `2026-12-05 08:00:00`.
+ */
+function isoDateTime(text: string): string {
+  const match = TIME_OF_DAY.exec(text);
+  if (match === null) return `${text}T00:00:00Z`;
+  const [time, zone, zoneMinutes] = match;
+  let out = text;
+  if (zone !== undefined && zone !== 'Z' && zoneMinutes === undefined) out = `${text}:00`;
+  else if (zone === undefined) out = `${text}Z`;
+  if (time.length === text.length) return `1970-01-01T${out}`;
+  const at = match.index - 1;
+  return out[at] === ' ' ? `${out.slice(0, at)}T${out.slice(at + 1)}` : out;
+}
