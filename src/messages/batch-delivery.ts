@@ -50,7 +50,7 @@ export class BatchDelivery {
       const started = performance.now();
       const startedAt = this.clock();
       // The statements of this transaction go beneath Prisma's query path, on its adapter transaction
-      // (message.statements.ts); the waits' own (wait.service.ts) stay Prisma's, in the same transaction.
+      // (message.statements.ts, wait.statements.ts); a wait's completion (rare) stays Prisma's, in the same transaction.
       const on = await this.db.adapterTx(tx);
       const inboxes = await this.acceptingInboxes(on, [...new Set(items.map((i) => i.address))]);
       const held = await holdingsOn(this.db, on, [...new Set([...inboxes.values()].map((i) => i.id))]);
@@ -75,7 +75,7 @@ export class BatchDelivery {
       await MESSAGE_INSERT.run(on, this.db.provider, accepted.map((a) => a.row));
       const files = accepted.map((a) => messageFileRows(a.row.id, (a.mail.details ?? NO_DETAILS).raw, (a.mail.details ?? NO_DETAILS).attachments));
       await storeFileRows(fixedFileRows(this.db, on), { attachments: files.flatMap((f) => f.attachments), chunks: files.flatMap((f) => f.chunks) });
-      const matched = await this.waits.completeMatchingMany(tx, accepted.map((a) => ({ inboxId: a.inbox.id, message: a.row, receivedAt: a.row.receivedAt })));
+      const matched = await this.waits.completeMatchingMany(tx, accepted.map((a) => ({ inboxId: a.inbox.id, message: a.row, receivedAt: a.row.receivedAt })), on);
       // Each message's event, then those of the waits it completed: a timeline reads delivery by delivery.
       await this.history.appendEvents(tx, accepted.flatMap((a, k) => [receivedEvent(a.inbox, a.row), ...matched[k]!.events]), on);
       const durationMs = performance.now() - started;

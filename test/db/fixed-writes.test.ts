@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/db/ids';
 import { EVENT_INSERT, STEP_INSERT } from '../../src/history/history.statements';
 import { ATTACHMENT_INSERT, CHUNK_INSERT, MESSAGE_INSERT } from '../../src/messages/message.statements';
+import { pendingWaitsOf } from '../../src/waits/wait.statements';
+import { WaitType } from '../../src/waits/wait.type';
 import { startServer, type TestServer } from '../support/server';
 
 /**
@@ -131,5 +133,20 @@ describe('fixed INSERTs store what createMany stores', () => {
     const steps = await s.app.db.prisma.replayStep.findMany({ where: { sessionId, action: { startsWith: 'deliver_message ' } }, orderBy: { seq: 'asc' } });
     expect(steps).toHaveLength(6);
     expect(without(steps.slice(3), ['seq'])).toStrictEqual(without(steps.slice(0, 3), ['seq']));
+  });
+
+  it("the group commit's read of pending waits returns Prisma's rows", async () => {
+    const { inboxes, waits } = s.app.services;
+    const other = (await inboxes.create(ownerId, { sessionId })).id;
+    await waits.create(ownerId, { inboxId, type: WaitType.otp, timeoutSeconds: 600, filters: { subjectContains: 'Код ✓' } });
+    await waits.create(ownerId, { inboxId: other, type: WaitType.message, timeoutSeconds: 60 });
+    const canceled = await waits.create(ownerId, { inboxId: other, type: WaitType.otp, timeoutSeconds: 60 });
+    await waits.cancel(ownerId, canceled.id);
+    await s.app.db.tx(async (tx) => {
+      const fixed = await pendingWaitsOf(s.app.db, await s.app.db.adapterTx(tx), [inboxId, other]);
+      const prisma = await tx.wait.findMany({ where: { inboxId: { in: [inboxId, other] }, status: 'pending' }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+      expect(fixed).toHaveLength(2);
+      expect(fixed).toStrictEqual(prisma);
+    });
   });
 });
