@@ -202,9 +202,12 @@ async function prepare(opts: ReturnType<typeof options>, name: string, mainJs: s
   async function measuredRound(): Promise<Round> {
     const cpuBefore = cpuSecondsOf(gateway.pid);
     const started = performance.now();
+    const from = process.hrtime.bigint() / 1000n;
     const r = await load(opts.duration);
     const seconds = (performance.now() - started) / 1000;
     const cpuAfter = cpuSecondsOf(gateway.pid);
+    // The round in the profile's clock (µs, CLOCK_MONOTONIC as the gateway's): to look at the rounds alone.
+    if (opts.cpuProf) log(`${name}: profile window ${from} ${process.hrtime.bigint() / 1000n} (${r.accepted} messages)`);
     const sorted = r.latencies.sort((x, y) => x - y);
     return {
       accepted: r.accepted,

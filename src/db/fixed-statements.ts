@@ -38,7 +38,7 @@ const SESSION: Columns<Session> = {
   completedAt: 'datetime',
 };
 
-const WAIT: Columns<Wait> = {
+export const WAIT: Columns<Wait> = {
   id: 'text',
   ownerId: 'text',
   inboxId: 'text',
@@ -54,7 +54,7 @@ const WAIT: Columns<Wait> = {
   endedAt: 'datetime',
 };
 
-const INBOX: Columns<Inbox> = {
+export const INBOX: Columns<Inbox> = {
   id: 'text',
   ownerId: 'text',
   sessionId: 'text',
@@ -79,7 +79,7 @@ const TEXT_ARG: ArgType = { scalarType: 'string', arity: 'scalar' };
  * `SELECT <columns> FROM "<table>" WHERE <where> [ORDER BY …]`, with `?` placeholders (PostgreSQL's
  * text gets `$1`, `$2`, …). Every argument is text: ids.
  */
-function select<Row>(table: string, columns: Columns<Row>, where: string, orderBy?: string): FixedQuery<Row> {
+export function select<Row>(table: string, columns: Columns<Row>, where: string, orderBy?: string): FixedQuery<Row> {
   const names = Object.keys(columns) as (keyof Row & string)[];
   const kinds = names.map((n) => columns[n] as Kind);
   const text = `SELECT ${names.map((n) => `"${n}"`).join(', ')} FROM "${table}" WHERE ${where}${orderBy ? ` ORDER BY ${orderBy}` : ''}`;

@@ -1,7 +1,9 @@
 import type { Clock } from '../common/clock';
 import type { Notifier } from '../common/notifier';
 import { afterCommit, beforeCommit } from '../db/commit-hooks';
-import type { Database, Tx } from '../db/client';
+import type { SqlQueryable } from '@prisma/driver-adapter-utils';
+import type { Database, Provider, Tx } from '../db/client';
+import { EVENT_INSERT, STEP_INSERT } from './history.statements';
 import { newId } from '../db/ids';
 import { intInRange } from '../common/validate';
 import { decodeCursor, encodeCursor } from './cursor';
@@ -24,9 +26,13 @@ type EventRow = { seq: number; id: string; ownerId: string; sessionId: string | 
 type NewEvent = Omit<EventRow, 'seq'> & { payload: object };
 type NewEventInput = { ownerId: string; sessionId: string | null; type: string; payload: JsonObject; at?: Date };
 
-/** One multi-row INSERT: `seq` is taken row by row in the order given (both engines number VALUES rows in order). */
-async function insertEvents(tx: Tx, rows: NewEvent[]): Promise<void> {
-  if (rows.length === 1) await tx.event.create({ data: rows[0]! });
+/**
+ * One multi-row INSERT: `seq` is taken row by row in the order given (both engines number VALUES rows in
+ * order). Through Prisma, or as a fixed statement on `on`, the adapter transaction under `tx` (the same rows).
+ */
+async function insertEvents(tx: Tx, rows: NewEvent[], provider: Provider, on?: SqlQueryable): Promise<void> {
+  if (on) await EVENT_INSERT.run(on, provider, rows);
+  else if (rows.length === 1) await tx.event.create({ data: rows[0]! });
   else await tx.event.createMany({ data: rows });
 }
 
@@ -71,8 +77,11 @@ export class HistoryService {
     await this.appendEvents(tx, [e]);
   }
 
-  /** appendEvent for several events of one transaction, in order, in one statement. */
-  async appendEvents(tx: Tx, events: NewEventInput[]): Promise<void> {
+  /**
+   * appendEvent for several events of one transaction, in order, in one statement. `on`: the adapter
+   * transaction under `tx` (db.adapterTx), for a writer that holds it: the rows go as a fixed statement.
+   */
+  async appendEvents(tx: Tx, events: NewEventInput[], on?: SqlQueryable): Promise<void> {
     if (!events.length) return;
     const now = this.clock();
     const data: NewEvent[] = events.map((e) => ({
@@ -84,8 +93,9 @@ export class HistoryService {
       createdAt: e.at ?? now,
     }));
     if (this.notifier) afterCommit(tx, EVENTS_TOPIC, () => this.notifier!.notify(EVENTS_TOPIC));
-    if (this.db.provider === 'sqlite') {
-      await insertEvents(tx, data);
+    const provider = this.db.provider;
+    if (provider === 'sqlite') {
+      await insertEvents(tx, data, provider, on);
       return;
     }
     const queued = this.pending.get(tx);
@@ -94,7 +104,7 @@ export class HistoryService {
     this.pending.set(tx, rows);
     beforeCommit(tx, 'history.events', async () => {
       await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${EVENT_ORDER_LOCK})`);
-      await insertEvents(tx, rows);
+      await insertEvents(tx, rows, provider, on);
     });
   }
 
@@ -131,11 +141,18 @@ export class HistoryService {
    * recordStep for actions already done together (a batch of deliveries): one replay step per action
    * that belongs to a session, in order, in one statement; `durationMs` is what the batch took.
    */
-  async recordSteps(tx: Tx, steps: { sessionId: string | null; action: string; input: JsonObject; output: JsonObject; startedAt: Date; durationMs: number }[]): Promise<void> {
+  async recordSteps(
+    tx: Tx,
+    steps: { sessionId: string | null; action: string; input: JsonObject; output: JsonObject; startedAt: Date; durationMs: number }[],
+    /** As for appendEvents: the adapter transaction under `tx`, to write the rows as a fixed statement. */
+    on?: SqlQueryable,
+  ): Promise<void> {
     const data = steps
       .filter((s) => s.sessionId)
       .map((s) => ({ sessionId: s.sessionId!, action: s.action, input: s.input as object, output: s.output as object, durationMs: Math.max(0, Math.round(s.durationMs)), createdAt: s.startedAt }));
-    if (data.length) await tx.replayStep.createMany({ data });
+    if (!data.length) return;
+    if (on) await STEP_INSERT.run(on, this.db.provider, data);
+    else await tx.replayStep.createMany({ data });
   }
 
   async timeline(sessionId: string): Promise<TimelineEvent[]> {

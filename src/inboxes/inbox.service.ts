@@ -1,6 +1,7 @@
 import type { Clock } from '../common/clock';
 import type { Notifier } from '../common/notifier';
 import { groupBy } from '../common/group-by';
+import { TtlCache } from '../common/ttl-cache';
 import { intInRange, jsonObject } from '../common/validate';
 import type { Database, Tx } from '../db/client';
 import { isId, newId, randomBase62 } from '../db/ids';
@@ -20,6 +21,9 @@ export type InboxRow = Awaited<ReturnType<Database['prisma']['inbox']['findFirst
 export const INBOX_TTL_DEFAULT = 3600;
 export const INBOX_TTL_MAX = 604_800;
 export const INBOX_METADATA_MAX_BYTES = 16 * 1024;
+/** How long SMTP's RCPT TO trusts an inbox it read (see findAccepting), and how many it keeps. */
+export const ACCEPTING_CACHE_MS = 5_000;
+const ACCEPTING_CACHE_ENTRIES = 10_000;
 
 /** Expiry is a deadline stored as data: an inbox past it reads as expired even before it is settled. */
 export function effectiveInboxStatus(row: { status: string; expiresAt: Date }, now: Date): InboxStatus {
@@ -51,6 +55,9 @@ export class InboxService {
     private readonly clock: Clock,
     private readonly domain: string,
   ) {}
+
+  /** Inboxes that accepted mail when read, by address: RCPT TO's answer without a query (findAccepting). */
+  private readonly accepting = new TtlCache<string, InboxRow>(ACCEPTING_CACHE_MS, ACCEPTING_CACHE_ENTRIES);
 
   toInbox(row: InboxRow): Inbox {
     return toInbox(row, this.clock());
@@ -134,14 +141,28 @@ export class InboxService {
         },
       );
     });
+    this.accepting.delete(row.emailAddress);
     announceEnded(this.notifier, this.telemetry, canceled, 'canceled');
     return this.toInbox(row);
   }
 
-  /** The inbox for an SMTP recipient, if it accepts mail now. */
+  /**
+   * The inbox for an SMTP recipient, if it accepts mail now. An early answer (RCPT TO), so an inbox read
+   * here is kept for ACCEPTING_CACHE_MS: an inbox's row changes only when it is deleted (forgotten here at
+   * once, on this instance) or expires (read from its deadline at each call). A deletion on another
+   * instance is seen within ACCEPTING_CACHE_MS; meanwhile the delivery's transaction, which reads the
+   * inbox again, is what refuses the mail (550 after DATA). Unknown addresses are not kept: an inbox
+   * created on any instance is found at once.
+   */
   async findAccepting(emailAddress: string): Promise<InboxRow | null> {
-    const row = await this.db.prisma.inbox.findUnique({ where: { emailAddress: emailAddress.toLowerCase() } });
-    return row && effectiveInboxStatus(row, this.clock()) === 'active' ? row : null;
+    const address = emailAddress.toLowerCase();
+    const now = this.clock();
+    let row = this.accepting.get(address);
+    if (!row) {
+      row = (await this.db.prisma.inbox.findUnique({ where: { emailAddress: address } })) ?? undefined;
+      if (row && effectiveInboxStatus(row, now) === 'active') this.accepting.set(address, row);
+    }
+    return row && effectiveInboxStatus(row, now) === 'active' ? row : null;
   }
 
   /**

@@ -1,12 +1,14 @@
 import type { Clock } from '../common/clock';
-import type { Database, Tx } from '../db/client';
+import type { SqlQueryable } from '@prisma/driver-adapter-utils';
+import type { Database } from '../db/client';
 import type { Settled } from '../db/group-commit';
 import type { HistoryService } from '../history/history.service';
 import { effectiveInboxStatus, type InboxRow } from '../inboxes/inbox.service';
 import type { WaitService } from '../waits/wait.service';
 import { NO_DETAILS } from './details';
-import { checkRoom, holdings, type InboxQuota } from './inbox-quota';
+import { checkRoom, type InboxHolding, type InboxQuota } from './inbox-quota';
 import { messageFileRows, storeFileRows } from './message-files';
+import { fixedFileRows, holdingsOn, inboxesAt, MESSAGE_INSERT } from './message.statements';
 import { deliveryStepInput, type MessageRow, messageRow, receivedEvent, toMessage } from './message-row';
 import type { Message } from './message.type';
 import type { IncomingMail } from './parse';
@@ -35,17 +37,24 @@ export class BatchDelivery {
     private readonly waits: WaitService,
     private readonly clock: Clock,
     private readonly quota: InboxQuota,
+    /** After each commit: what the batch's inboxes hold now, its own messages counted (RCPT TO's quota check). */
+    private readonly committedHoldings: (held: Map<string, InboxHolding>) => void = () => {},
   ) {}
 
   async store(items: AddressedMail[]): Promise<Settled<Message | null>[]> {
     const results: Settled<Message | null>[] = items.map(() => ({ value: null }));
     const stored: { index: number; row: MessageRow }[] = [];
     let completed: string[] = [];
+    let heldAfter = new Map<string, InboxHolding>();
     await this.db.tx(async (tx) => {
       const started = performance.now();
       const startedAt = this.clock();
-      const inboxes = await this.acceptingInboxes(tx, [...new Set(items.map((i) => i.address))]);
-      const held = await holdings(tx, [...new Set([...inboxes.values()].map((i) => i.id))]);
+      // The statements of this transaction go beneath Prisma's query path, on its adapter transaction
+      // (message.statements.ts, wait.statements.ts); a wait's completion (rare) stays Prisma's, in the same transaction.
+      const on = await this.db.adapterTx(tx);
+      const inboxes = await this.acceptingInboxes(on, [...new Set(items.map((i) => i.address))]);
+      const held = await holdingsOn(this.db, on, [...new Set([...inboxes.values()].map((i) => i.id))]);
+      heldAfter = held;
       const accepted: { index: number; inbox: InboxRow; mail: IncomingMail; row: MessageRow }[] = [];
       items.forEach(({ address, mail }, index) => {
         const inbox = inboxes.get(address);
@@ -63,12 +72,12 @@ export class BatchDelivery {
       });
       if (!accepted.length) return;
 
-      await tx.message.createMany({ data: accepted.map((a) => a.row as typeof a.row & { headers: [string, string][] }) });
+      await MESSAGE_INSERT.run(on, this.db.provider, accepted.map((a) => a.row));
       const files = accepted.map((a) => messageFileRows(a.row.id, (a.mail.details ?? NO_DETAILS).raw, (a.mail.details ?? NO_DETAILS).attachments));
-      await storeFileRows(tx, { attachments: files.flatMap((f) => f.attachments), chunks: files.flatMap((f) => f.chunks) });
-      const matched = await this.waits.completeMatchingMany(tx, accepted.map((a) => ({ inboxId: a.inbox.id, message: a.row, receivedAt: a.row.receivedAt })));
+      await storeFileRows(fixedFileRows(this.db, on), { attachments: files.flatMap((f) => f.attachments), chunks: files.flatMap((f) => f.chunks) });
+      const matched = await this.waits.completeMatchingMany(tx, accepted.map((a) => ({ inboxId: a.inbox.id, message: a.row, receivedAt: a.row.receivedAt })), on);
       // Each message's event, then those of the waits it completed: a timeline reads delivery by delivery.
-      await this.history.appendEvents(tx, accepted.flatMap((a, k) => [receivedEvent(a.inbox, a.row), ...matched[k]!.events]));
+      await this.history.appendEvents(tx, accepted.flatMap((a, k) => [receivedEvent(a.inbox, a.row), ...matched[k]!.events]), on);
       const durationMs = performance.now() - started;
       await this.history.recordSteps(
         tx,
@@ -80,22 +89,20 @@ export class BatchDelivery {
           startedAt,
           durationMs,
         })),
+        on,
       );
       completed = matched.flatMap((m) => m.ids);
       stored.push(...accepted.map((a) => ({ index: a.index, row: a.row })));
     });
+    this.committedHoldings(heldAfter);
     this.waits.announceCompleted(completed);
     for (const { index, row } of stored) results[index] = { value: toMessage(row) };
     return results;
   }
 
   /** The inboxes, by address, that accept mail now; on PostgreSQL locked until commit. */
-  private async acceptingInboxes(tx: Tx, addresses: string[]): Promise<Map<string, InboxRow>> {
-    if (this.db.provider === 'postgresql') {
-      const params = addresses.map((_, i) => `$${i + 1}`).join(', ');
-      await tx.$queryRawUnsafe(`SELECT 1 FROM "Inbox" WHERE "emailAddress" IN (${params}) ORDER BY id FOR UPDATE`, ...addresses);
-    }
-    const rows = await tx.inbox.findMany({ where: { emailAddress: { in: addresses } } });
+  private async acceptingInboxes(on: SqlQueryable, addresses: string[]): Promise<Map<string, InboxRow>> {
+    const rows = await inboxesAt(this.db, on, addresses);
     const now = this.clock();
     return new Map(rows.filter((r) => !r.deletedAt && effectiveInboxStatus(r, now) === 'active').map((r) => [r.emailAddress, r]));
   }

@@ -33,9 +33,13 @@ function headerText(line: string): string {
   return utf8.includes('\uFFFD') ? line : utf8;
 }
 
+// Loaded on first use, and kept (each `import()` of a CommonJS module builds its namespace anew).
+let libmimeModule: Promise<typeof import('libmime')> | null = null;
+const loadLibmime = () => (libmimeModule ??= import('libmime'));
+
 export async function mailDetails(mail: ParsedMail, raw: Uint8Array<ArrayBuffer>[]): Promise<MailDetails> {
   // An instance with prototype methods: called on it, not destructured.
-  const libmime = (await import('libmime')).default;
+  const libmime = (await loadLibmime()).default;
   const headers = mail.headerLines.map(({ line }): [string, string] => {
     const text = headerText(line);
     const colon = text.indexOf(':');

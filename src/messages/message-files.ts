@@ -20,8 +20,8 @@ export interface FileBody {
   chunks: () => AsyncIterable<Uint8Array>;
 }
 
-type ChunkRow = { blobId: string; seq: number; messageId: string; data: Block };
-type AttachmentRow = { id: string; messageId: string; position: number; filename: string | null; contentType: string; sizeBytes: number; contentId: string | null };
+export type ChunkRow = { blobId: string; seq: number; messageId: string; data: Block };
+export type AttachmentRow = { id: string; messageId: string; position: number; filename: string | null; contentType: string; sizeBytes: number; contentId: string | null };
 
 /** `bytes` cut into CHUNK_BYTES blocks, each copied (a standalone array, not a view into a shared pool). */
 function* blocksOf(bytes: Uint8Array): Generator<Block> {
@@ -47,18 +47,30 @@ export function messageFileRows(messageId: string, raw: readonly Block[] | null,
   return { attachments: rows, chunks };
 }
 
+/** How the files' rows are written: through Prisma, or fixed statements on an adapter transaction (message.statements.ts). */
+export interface FileRowWriter {
+  attachments(rows: AttachmentRow[]): Promise<void>;
+  chunks(rows: ChunkRow[]): Promise<void>;
+}
+
+export function prismaFileRows(tx: Tx): FileRowWriter {
+  return {
+    attachments: async (rows) => void (await tx.messageAttachment.createMany({ data: rows })),
+    chunks: async (rows) => void (rows.length === 1 ? await tx.messageChunk.create({ data: rows[0]! }) : await tx.messageChunk.createMany({ data: rows })),
+  };
+}
+
 /**
  * Inside the delivery transaction: the files of one or more messages. Small chunks go several to a
  * statement; a statement carries at most one full chunk's bytes (CHUNK_BYTES), so each bound parameter
  * and each statement stay small on both engines.
  */
-export async function storeFileRows(tx: Tx, files: { attachments: AttachmentRow[]; chunks: ChunkRow[] }): Promise<void> {
-  if (files.attachments.length) await tx.messageAttachment.createMany({ data: files.attachments });
+export async function storeFileRows(write: FileRowWriter, files: { attachments: AttachmentRow[]; chunks: ChunkRow[] }): Promise<void> {
+  if (files.attachments.length) await write.attachments(files.attachments);
   let group: ChunkRow[] = [];
   let bytes = 0;
   const flush = async () => {
-    if (group.length === 1) await tx.messageChunk.create({ data: group[0]! });
-    else if (group.length) await tx.messageChunk.createMany({ data: group });
+    if (group.length) await write.chunks(group);
     group = [];
     bytes = 0;
   };
@@ -72,7 +84,7 @@ export async function storeFileRows(tx: Tx, files: { attachments: AttachmentRow[
 
 /** Inside the delivery transaction: the raw source and each attachment of one message. */
 export async function storeMessageFiles(tx: Tx, messageId: string, raw: readonly Block[] | null, attachments: IncomingAttachment[]): Promise<void> {
-  await storeFileRows(tx, messageFileRows(messageId, raw, attachments));
+  await storeFileRows(prismaFileRows(tx), messageFileRows(messageId, raw, attachments));
 }
 
 /** The chunks of one blob in order, each read when the consumer asks for it. */

@@ -21,12 +21,16 @@ import { GroupCommit, type Settled } from '../db/group-commit';
 import { deliveryStepInput, messageRow, toMessage } from './message-row';
 import type { Prisma } from '../generated/sqlite/client';
 import { recordCreated } from '../protection/idempotency';
-import { DEFAULT_INBOX_QUOTA, type InboxQuota, requireRoom } from './inbox-quota';
+import { checkRoom, DEFAULT_INBOX_QUOTA, holdings, type InboxHolding, type InboxQuota, requireRoom } from './inbox-quota';
+import { TtlCache } from '../common/ttl-cache';
 
 const FIELD_MAX = 998; // RFC 5322 line limit: a longer from/subject is not a real header
 /** A group commit carries at most this many deliveries, and this many bytes of mail (a first one always goes). */
 const BATCH_MAX_ITEMS = 64;
 const BATCH_MAX_BYTES = 8 * 1024 * 1024;
+/** How long RCPT TO trusts what an inbox was known to hold (see requireRoom), and for how many inboxes. */
+export const HOLDING_CACHE_MS = 5_000;
+const HOLDING_CACHE_ENTRIES = 10_000;
 
 /**
  * Messages arrive over SMTP or HTTP and take one road: stored with their `message.received` event and
@@ -42,7 +46,9 @@ export class MessageService {
     private readonly maxMessageBytes: number,
     private readonly quota: InboxQuota = DEFAULT_INBOX_QUOTA,
   ) {
-    this.batches = new BatchDelivery(db, history, waits, clock, quota);
+    this.batches = new BatchDelivery(db, history, waits, clock, quota, (held) => {
+      for (const [inboxId, holding] of held) this.held.set(inboxId, holding);
+    });
     this.intake = new GroupCommit((items) => this.storeBatch(items), { maxItems: BATCH_MAX_ITEMS, weight: (i) => i.mail.sizeBytes, maxWeight: BATCH_MAX_BYTES });
   }
 
@@ -50,9 +56,24 @@ export class MessageService {
   /** SMTP deliveries, group-committed (see GroupCommit and BatchDelivery). */
   private readonly intake: GroupCommit<AddressedMail, Message | null>;
 
-  /** Whether the inbox has room for another message (SMTP asks at RCPT TO, before the data is sent). */
+  /** What inboxes held after this instance's last delivery to them (or when last read): RCPT TO's quota check. */
+  private readonly held = new TtlCache<string, InboxHolding>(HOLDING_CACHE_MS, HOLDING_CACHE_ENTRIES);
+
+  /**
+   * Whether the inbox has room for another message: SMTP's early word at RCPT TO, before the data is
+   * sent. It counts what the inbox held after this instance's last group commit to it (which knows its
+   * own count), or as read at most HOLDING_CACHE_MS ago. Messages are never removed from an inbox that
+   * accepts mail, so that count can only be short (mail stored meanwhile by another instance): then
+   * RCPT TO says yes, and the delivery's transaction, which counts again, refuses the message (552
+   * after DATA). It never refuses an inbox that has room.
+   */
   async requireRoom(inboxId: string): Promise<void> {
-    await requireRoom(this.db.prisma, inboxId, 0, this.quota);
+    let holding = this.held.get(inboxId);
+    if (!holding) {
+      holding = (await holdings(this.db.prisma, [inboxId])).get(inboxId)!;
+      this.held.set(inboxId, holding);
+    }
+    checkRoom(holding, 0, this.quota);
   }
 
   /** HTTP / GraphQL delivery to one of the owner's inboxes: a raw RFC 822 message or its parts. */
@@ -186,6 +207,8 @@ export class MessageService {
         return message;
       });
     });
+    // RCPT TO counts this message in at its next read.
+    this.held.delete(row.inboxId);
     this.waits.announceCompleted(completedWaits);
     return toMessage(row);
   }

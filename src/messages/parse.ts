@@ -15,13 +15,17 @@ export interface IncomingMail {
 }
 
 /** A real MIME parser (encodings, multipart, charsets) over a stream of the message (see MailIntake). */
-export async function parseMime(input: Readable): Promise<ParsedMail> {
+export async function parseMime(input: Readable | Buffer): Promise<ParsedMail> {
   // No text made up from the HTML (or HTML from the text): `text` is the text the sender wrote, null
   // for an HTML-only message, as for one delivered as parts over HTTP. Extractors read the HTML themselves.
-  // Loaded on first use: a server that never needs it does not carry it (see the memory target in bench/README.md).
-  const { simpleParser } = await import('mailparser');
+  const { simpleParser } = await loadMailparser();
   return simpleParser(input, { skipImageLinks: true, skipTextToHtml: true, skipHtmlToText: true });
 }
+
+// Loaded on first use: a server that never needs it does not carry it (see the memory target in
+// bench/README.md). Kept once loaded: each `import()` of a CommonJS module builds its namespace anew.
+let mailparser: Promise<typeof import('mailparser')> | null = null;
+const loadMailparser = () => (mailparser ??= import('mailparser'));
 
 /** The parsed message as stored; `raw` is its source in storage blocks (message-files.ts). */
 export async function toIncomingMail(mail: ParsedMail, raw: Uint8Array<ArrayBuffer>[], sizeBytes: number): Promise<IncomingMail> {

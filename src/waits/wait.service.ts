@@ -2,7 +2,9 @@ import type { Clock } from '../common/clock';
 import { groupBy } from '../common/group-by';
 import type { Notifier } from '../common/notifier';
 import { intInRange, rejectUnstorable } from '../common/validate';
+import type { SqlQueryable } from '@prisma/driver-adapter-utils';
 import type { Database, Tx } from '../db/client';
+import { pendingWaitsOf } from './wait.statements';
 import { isId, newId } from '../db/ids';
 import { BadUserInputError, ConflictError, NotFoundError } from '../graphql/errors';
 import type { HistoryService } from '../history/history.service';
@@ -281,18 +283,24 @@ export class WaitService {
   async completeMatchingMany(
     tx: Tx,
     deliveries: { inboxId: string; message: MatchableMessage & { id: string }; receivedAt: Date }[],
+    /** The adapter transaction under `tx` (db.adapterTx), when the caller holds it: the read goes as a fixed select. */
+    on?: SqlQueryable,
   ): Promise<{ ids: string[]; events: Parameters<HistoryService['appendEvents']>[1] }[]> {
     if (!deliveries.length) return [];
     const times = deliveries.map((d) => d.receivedAt.getTime());
-    const pending = await tx.wait.findMany({
-      where: {
-        inboxId: { in: [...new Set(deliveries.map((d) => d.inboxId))] },
-        status: WaitStatus.pending,
-        createdAt: { lte: new Date(Math.max(...times)) },
-        deadline: { gt: new Date(Math.min(...times)) },
-      },
-      orderBy: { createdAt: 'asc' },
-    });
+    const inboxIds = [...new Set(deliveries.map((d) => d.inboxId))];
+    // The same waits either way: those outside a message's time window are passed over below.
+    const pending = on
+      ? await pendingWaitsOf(this.db, on, inboxIds)
+      : await tx.wait.findMany({
+          where: {
+            inboxId: { in: inboxIds },
+            status: WaitStatus.pending,
+            createdAt: { lte: new Date(Math.max(...times)) },
+            deadline: { gt: new Date(Math.min(...times)) },
+          },
+          orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+        });
     const taken = new Set<string>();
     const out = [];
     for (const { inboxId, message, receivedAt } of deliveries) {
