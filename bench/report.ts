@@ -153,7 +153,7 @@ export function evaluateTargets(results: ScenarioResult[], run: { connections: n
   const [ref] = find('reference');
   const [peer] = find('graphql-http');
   const [nested] = find('nested');
-  const separate = 'not measured in this run: its sub-bench was skipped (see bench/README.md, "Sub-benches")';
+  const separate = 'not measured in this run: its part was skipped (--skip / --only)';
   const targets: Target[] = [
     notMeasured('1.held-waits', 'held waits cost memory only (10,000 held: idle CPU, RSS per wait, by-id p99)', separate),
     notMeasured('1.held-streams', 'RSS ≤ 20 KB per open stream', separate),
