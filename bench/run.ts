@@ -1,24 +1,26 @@
 /**
  * `npm run bench` — builds the gateway (npm script), starts it as production does (`node dist/main.js`),
- * seeds data, and measures nine scenarios with autocannon over loopback. See bench/README.md.
+ * seeds data, and measures nine scenarios with autocannon over loopback; then the list at scale and the
+ * sub-benches (held waits, SMTP ingest, live sessions: bench/parts.ts), each on its own gateway, and
+ * writes every target of issue 22 to bench/results/latest.json/.md. See bench/README.md.
  *
- *   npm run bench -- [--sessions 1000] [--duration 10] [--warmup 2] [--connections 32] [--rounds 5]
- *                    [--only rest-get,graphql-get,reference,graphql-http,floor,list,nested,create,flow]
- *                    [--engine sqlite|postgresql] [--seed auto|api|direct] [--out bench/results]
- *   npm run bench -- --only held [--held 10000] [--held-window 15]   (held long-polls; bench/held-waits.ts)
+ *   npm run bench -- [--quick] [--skip held,smtp,…] [--only rest-get,…,scale,held,smtp,live]
+ *                    [--sessions 1000] [--scale-sessions 100000] [--duration 10] [--warmup 2]
+ *                    [--connections 32] [--rounds 5] [--engine sqlite|postgresql] [--seed auto|api|direct]
+ *                    [--held 10000] [--held-window 15] [--held-rate 250] [--out bench/results]
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { dist } from './dist';
 import { graphql, expectStatus } from './http';
 import { cpuSecondsOf, describeServers, memoryOf, onCleanup, RATE_LIMIT_UNREACHABLE, ROOT, runCleanups, sampleMemory, type ServerProcess, startFloor, startGateway, startGraphqlHttpPeer, startReference } from './processes';
-import { evaluateTargets, machineInfo, markdown, round, type ScenarioResult, textTable } from './report';
+import { evaluateTargets, machineInfo, markdown, mergeTargets, overall, type PartRounds, round, type ScenarioResult, type Target, textTable } from './report';
+import { PART_NAMES, type PartContext, SUB_BENCHES } from './parts';
 import { BY_ID, cannon, flowOnce, flowSlice, GET_SESSION_QUERY, type HttpScenario, nestedQuery, once, SCENARIO_NAMES, type ScenarioName, scenarios, type ServerName, type Slice, summarize } from './scenarios';
-import { heldDatabase, heldMarkdown, type HeldOptions, heldTargets, runHeldWaits } from './held-waits';
 import { seedDirect, seedRich, seedViaApi } from './seed';
 import { countStatements, type InProcess, inProcessGateway, inProcessPeer, inProcessReference, serverStatementCount } from './statements';
 
@@ -37,8 +39,13 @@ interface Options {
   engine: 'sqlite' | 'postgresql';
   seed: 'auto' | 'api' | 'direct';
   out: string;
-  /** The held-waits scenario (`--only held`): how many long-polls, and the idle window in seconds; null when not asked for. */
-  held: { count: number; windowS: number; rate: number } | null;
+  /** The held-waits sub-bench: how many long-polls, the idle window in seconds, long-polls opened per second. */
+  held: { count: number; windowS: number; rate: number };
+  /** Parts after the scenarios, in order: 'scale' (the list at scale) and the sub-benches of parts.ts. */
+  parts: string[];
+  /** Sessions of the list-at-scale part's big database. */
+  scaleSessions: number;
+  quick: boolean;
 }
 
 function usage(problem?: string): never {
@@ -55,9 +62,11 @@ function usage(problem?: string): never {
       '  --engine E        sqlite (default) or postgresql (needs BENCH_DATABASE_URL)',
       '  --seed M          auto (default), api or direct',
       '  --out DIR         where results go (default bench/results)',
-      '  --only held       the held-waits scenario (not in the default run): idle CPU, RSS and SQL per held long-poll,',
-      '                    by-id p99 beside them; written to held-<engine>-<N>.json/.md, never latest.*',
-      '  --held N          long-polls held by that scenario (default 10000)',
+      `  --only a,b        also parts after the scenarios: ${PART_NAMES.join(', ')} (all run by default)`,
+      '  --skip a,b        leave out scenarios or parts (`core`: all nine scenarios)',
+      '  --quick           smaller N: 4 s per scenario, 3 rounds, 20,000 sessions at scale, 1,000 held, shorter sub-benches',
+      '  --scale-sessions N  sessions of the list-at-scale part (default 100000; the list at 1,000 runs beside it)',
+      '  --held N          long-polls held by the held-waits part (default 10000)',
       '  --held-window S   its idle measurement window in seconds (default 15)',
       '  --held-rate R     long-polls it opens per second while holding starts (default 250)',
       '',
@@ -83,6 +92,9 @@ function options(): Options {
         held: { type: 'string', default: '10000' },
         'held-window': { type: 'string', default: '15' },
         'held-rate': { type: 'string', default: '250' },
+        skip: { type: 'string' },
+        quick: { type: 'boolean', default: false },
+        'scale-sessions': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -95,16 +107,30 @@ function options(): Options {
     if (!Number.isInteger(n) || n < min) usage(`--${name} must be an integer ≥ ${min}`);
     return n;
   };
-  const requested = parsed.only?.split(',').map((s) => s.trim()) ?? [];
-  const held = requested.includes('held') ? { count: int('held', parsed.held!, 1), windowS: int('held-window', parsed['held-window']!, 1), rate: int('held-rate', parsed['held-rate']!, 1) } : null;
-  const rest = requested.filter((s) => s !== 'held');
-  const only = parsed.only
-    ? rest.map((s) => {
-        const name = /^\d$/.test(s.trim()) ? SCENARIO_NAMES[Number(s.trim()) - 1] : (s.trim() as ScenarioName);
-        if (!SCENARIO_NAMES.includes(name)) usage(`unknown scenario "${s}"`);
-        return name;
-      })
-    : [...SCENARIO_NAMES];
+  const list = (v: string | undefined) => v?.split(',').map((x) => x.trim()).filter(Boolean) ?? [];
+  const requested = list(parsed.only);
+  const skipped = new Set(list(parsed.skip));
+  const quick = parsed.quick === true;
+  const sessions = int('sessions', parsed.sessions!, 1);
+  let scaleSessions = int('scale-sessions', parsed['scale-sessions'] ?? (quick ? '20000' : '100000'), 1001);
+  const scenarioOf = (s: string) => {
+    const name = /^\d$/.test(s) ? SCENARIO_NAMES[Number(s) - 1] : (s as ScenarioName);
+    if (!SCENARIO_NAMES.includes(name)) usage(`unknown scenario or part "${s}"`);
+    return name;
+  };
+  for (const s of skipped) if (s !== 'core' && !PART_NAMES.includes(s)) scenarioOf(s);
+  let parts = requested.length ? requested.filter((s) => PART_NAMES.includes(s)) : [...PART_NAMES];
+  let only = requested.length ? requested.filter((s) => !PART_NAMES.includes(s)).map(scenarioOf) : [...SCENARIO_NAMES];
+  // `--sessions 100000 --only list` (the old scale run) is the scale part at that size.
+  if (requested.length && sessions !== 1000 && only.length === 1 && only[0] === 'list') {
+    only = [];
+    parts = ['scale', ...parts.filter((p) => p !== 'scale')];
+    scaleSessions = sessions;
+  }
+  if (skipped.has('core')) only = [];
+  only = only.filter((n) => !skipped.has(n));
+  parts = PART_NAMES.filter((p) => parts.includes(p) && !skipped.has(p));
+  const held = { count: int('held', quick && parsed.held === '10000' ? '1000' : parsed.held!, 1), windowS: int('held-window', quick && parsed['held-window'] === '15' ? '10' : parsed['held-window']!, 1), rate: int('held-rate', parsed['held-rate']!, 1) };
   const engineRaw = parsed.engine ?? (process.env.BENCH_DATABASE_URL ? 'postgresql' : 'sqlite');
   const engine = engineRaw === 'sqlite' ? 'sqlite' : ['postgresql', 'postgres', 'pg'].includes(engineRaw) ? 'postgresql' : usage(`unknown engine "${engineRaw}"`);
   if (engine === 'postgresql' && !process.env.BENCH_DATABASE_URL) usage('--engine postgresql needs BENCH_DATABASE_URL=postgresql://user@host:port/db');
@@ -112,16 +138,19 @@ function options(): Options {
   if (engine === 'postgresql' && parsed.only?.split(',').some((s) => ['floor', '5'].includes(s.trim()))) usage('the floor scenario is SQLite only');
   if (!['auto', 'api', 'direct'].includes(parsed.seed!)) usage('--seed must be auto, api or direct');
   return {
-    sessions: int('sessions', parsed.sessions!, 1),
-    duration: int('duration', parsed.duration!, 1),
-    warmup: int('warmup', parsed.warmup!, 0),
+    sessions,
+    duration: quick && parsed.duration === '10' ? 4 : int('duration', parsed.duration!, 1),
+    warmup: quick && parsed.warmup === '2' ? 1 : int('warmup', parsed.warmup!, 0),
     connections: int('connections', parsed.connections!, 1),
-    rounds: int('rounds', parsed.rounds!, 3), // medians and spreads need three
+    rounds: quick && parsed.rounds === '5' ? 3 : int('rounds', parsed.rounds!, 3), // medians and spreads need three
     only: SCENARIO_NAMES.filter((n) => only.includes(n) && !(n === 'floor' && engine === 'postgresql')), // always in the documented order: writes last
     engine,
     seed: parsed.seed as Options['seed'],
     out: resolve(parsed.out!),
     held,
+    parts,
+    scaleSessions,
+    quick,
   };
 }
 
@@ -320,27 +349,41 @@ async function settle(base: string): Promise<void> {
  * load hits all three alike; every other scenario runs in one piece. Each scenario warms up once, before its
  * first slice.
  */
+/** One row to measure: a scenario on an environment's servers (the list at scale: the same scenario on two). */
+interface Entry {
+  name: ScenarioName;
+  env: Env;
+  counts: Counts;
+  group?: ScenarioResult['group'];
+}
+
 async function loadAll(opts: Options, env: Env, names: ScenarioName[], counts: Map<ScenarioName, Counts>): Promise<ScenarioResult[]> {
-  const all = scenarios({ key: env.key, richIds: env.richIds });
-  const byId = names.filter((n) => BY_ID.includes(n));
-  const groups: ScenarioName[][] = [...(byId.length ? [byId] : []), ...names.filter((n) => !BY_ID.includes(n)).map((n) => [n])];
+  const entry = (name: ScenarioName): Entry => ({ name, env, counts: counts.get(name)! });
+  const byId = names.filter((n) => BY_ID.includes(n)).map(entry);
+  return loadGroups(opts, [...(byId.length ? [byId] : []), ...names.filter((n) => !BY_ID.includes(n)).map((n) => [entry(n)])]);
+}
+
+/** Each group's rows run interleaved in `opts.rounds` slices when it has more than one row, else in one piece. */
+async function loadGroups(opts: Options, groups: Entry[][]): Promise<ScenarioResult[]> {
   const results: ScenarioResult[] = [];
+  const tag = (e: Entry) => (e.group ? `${e.name} @${e.env.sessions}` : e.name);
   for (const group of groups) {
     const rounds = group.length > 1 ? opts.rounds : 1;
-    const state = new Map(group.map((n) => [n, { slices: [] as Slice[], statements: 0, rssMaxMB: 0, peakMB: 0, metrics: true, cpuSeconds: 0, cpu: true, cpuSlices: [] as number[] }]));
-    if (rounds > 1) log(`▶ ${group.join(', ')}: interleaved, ${rounds} rounds of ${round(opts.duration / rounds, 2)} s each`);
-    const warmed = new Set<ScenarioName>();
+    const state = new Map(group.map((e) => [e, { slices: [] as Slice[], statements: 0, rssMaxMB: 0, peakMB: 0, metrics: true, cpuSeconds: 0, cpu: true, cpuSlices: [] as number[] }]));
+    if (rounds > 1) log(`▶ ${group.map(tag).join(', ')}: interleaved, ${rounds} rounds of ${round(opts.duration / rounds, 2)} s each`);
+    const warmed = new Set<Entry>();
     for (let r = 0; r < rounds; r++) {
       // The order turns each round (1,2,3 / 2,3,1 / 3,1,2): no scenario always runs right after the
       // same one (and, say, pays for the garbage its predecessor left on the same server).
-      for (const name of group.map((_, i) => group[(i + r) % group.length])) {
-        const s = all[name];
-        const st = state.get(name)!;
+      for (const e of group.map((_, i) => group[(i + r) % group.length])) {
+        const { name, env } = e;
+        const s = scenarios({ key: env.key, richIds: env.richIds })[name];
+        const st = state.get(e)!;
         const server = serverFor(env, s.server);
         const seconds = opts.duration / rounds;
-        if (!warmed.has(name)) {
-          warmed.add(name);
-          log(`▶ ${name}: ${s.title} — ${opts.warmup} s warm-up + ${opts.duration} s at ${opts.connections} connections`);
+        if (!warmed.has(e)) {
+          warmed.add(e);
+          log(`▶ ${tag(e)}: ${s.title} — ${opts.warmup} s warm-up + ${opts.duration} s at ${opts.connections} connections`);
           if (opts.warmup > 0) await (s.kind === 'flow' ? flowSlice(server.url, env.key, opts.connections, opts.warmup) : cannon(s, server.url, env.key, opts.connections, opts.warmup));
         }
         const sampler = sampleMemory(server.pid);
@@ -368,11 +411,12 @@ async function loadAll(opts: Options, env: Env, names: ScenarioName[], counts: M
         else st.statements += after - before;
       }
     }
-    for (const name of group) {
-      const s = all[name];
-      const st = state.get(name)!;
+    for (const e of group) {
+      const { name, env } = e;
+      const s = scenarios({ key: env.key, richIds: env.richIds })[name];
+      const st = state.get(e)!;
       const load = summarize(st.slices);
-      const c = counts.get(name)!;
+      const c = e.counts;
       // Requests (flows) sent over all slices: what the server's statement and CPU counts are divided by.
       const sent = st.slices.reduce((n, slice) => n + slice.sent, 0);
       const result: ScenarioResult = {
@@ -386,9 +430,10 @@ async function loadAll(opts: Options, env: Env, names: ScenarioName[], counts: M
         cpuPerRequestUs: st.cpu && sent ? (st.cpuSeconds / sent) * 1e6 : null,
         cpuPerRequestUsSlices: st.cpu ? st.cpuSlices : [],
         memory: { rssMaxMB: st.rssMaxMB, peakMB: st.peakMB },
+        ...(e.group ? { group: e.group } : {}),
       };
       log(
-        `  ${name}: ${round(load.requestsPerSec, 1)} ${name === 'flow' ? 'flows' : 'req'}/s, p50 ${round(load.p50, 1)} ms, p99 ${round(load.p99, 1)} ms, ` +
+        `  ${tag(e)}: ${round(load.requestsPerSec, 1)} ${name === 'flow' ? 'flows' : 'req'}/s, p50 ${round(load.p50, 1)} ms, p99 ${round(load.p99, 1)} ms, ` +
           `errors ${load.errors}${load.errors ? ` ${JSON.stringify(load.errorDetail)}` : ''}, SQL/req ${c.statements?.perRequest ?? '–'}` +
           `${result.serverStatements === null ? '' : ` (under load ${round(result.serverStatements, 2)})`}` +
           `${result.cpuPerRequestUs === null ? '' : `, server CPU ${round(result.cpuPerRequestUs)} µs/req`}, peak RSS ${round(st.peakMB)} MB`,
@@ -413,42 +458,68 @@ async function main(): Promise<void> {
   const opts = options();
   const machine = machineInfo(opts.engine);
   log(`sessions-gateway bench: ${machine.cpu}, ${machine.cores} cores, node ${machine.node}${machine.nodeOptions ? ` (NODE_OPTIONS=${machine.nodeOptions})` : ''}, load ${machine.loadAverage.join(' ')}`);
-  if (opts.held) await heldScenario(opts, opts.held, `${machine.cpu}, ${machine.cores} cores, node ${machine.node}`);
-  if (opts.only.length === 0) return;
+  log(`scenarios: ${opts.only.join(', ') || 'none'}; then: ${opts.parts.join(', ') || 'nothing'}${opts.quick ? ' (--quick)' : ''}`);
   const results: ScenarioResult[] = [];
+  const memory: string[] = [];
 
-  const env = await setupEnv(opts, opts.sessions, opts.only);
-  await validate(env);
-  results.push(...(await loadAll(opts, env, opts.only, await countAll(env, opts.only))));
-  const gatewayPeak = memoryOf(env.gateway.pid)?.peakMB;
-  await env.teardown();
+  if (opts.only.length) {
+    const env = await setupEnv(opts, opts.sessions, opts.only);
+    await validate(env);
+    results.push(...(await loadAll(opts, env, opts.only, await countAll(env, opts.only))));
+    const gatewayPeak = memoryOf(env.gateway.pid)?.peakMB;
+    memory.push(`gateway RSS: ${round(env.memory.afterStartMB)} MB just started, ${round(env.memory.afterSeedMB)} MB after seeding, VmHWM ${round(gatewayPeak ?? NaN)} MB at the end of the main run.`);
+    await env.teardown();
+  }
+  if (opts.parts.includes('scale')) results.push(...(await listAtScale(opts)));
 
-  // The list's scale target compares with the same list on 1,000 sessions, measured in this same run.
-  if (opts.only.includes('list') && opts.sessions !== 1000) {
-    log('\nbaseline for the list target: the same list on 1,000 sessions');
-    const base = await setupEnv({ ...opts, seed: 'auto' }, 1000, ['list']);
-    results.push(...(await loadAll(opts, base, ['list'], await countAll(base, ['list']))));
-    await base.teardown();
+  // The sub-benches, one after the other, each on its own gateway (bench/parts.ts).
+  const ctx: PartContext = { engine: opts.engine, quick: opts.quick, connections: opts.connections, duration: opts.duration, held: opts.held, log, dropSchema };
+  const parts: { name: string; covers: string[]; targets: Target[] }[] = [];
+  const partRaw: Record<string, unknown> = {};
+  const partRounds: PartRounds = [];
+  for (const bench of SUB_BENCHES.filter((b) => opts.parts.includes(b.name))) {
+    log(`\n▶▶ ${bench.name} (${bench.covers.join(', ')})`);
+    try {
+      const part = await bench.run(ctx);
+      parts.push({ name: bench.name, covers: bench.covers, targets: part.targets });
+      partRaw[bench.name] = part.raw;
+      if (part.rounds) partRounds.push(part.rounds);
+      for (const t of part.targets) log(`  ${t.status.padEnd(6)} ${t.target}: ${t.value}`);
+    } catch (err) {
+      // One part failing must not lose the others' numbers: its targets stay "not measured", said why.
+      log(`  ${bench.name} failed: ${err instanceof Error ? err.stack : String(err)}`);
+      partRaw[bench.name] = { error: String((err as Error)?.message ?? err) };
+      process.exitCode = 1;
+    }
   }
 
-  const targets = evaluateTargets(results, { connections: opts.connections, rounds: opts.rounds });
+  const targets = mergeTargets(evaluateTargets(results, { connections: opts.connections, rounds: opts.rounds, partRounds }), parts);
+  for (const t of targets) {
+    const covering = SUB_BENCHES.find((b) => b.covers.some((c) => t.id === c || t.id.startsWith(`${c}.`)));
+    if (t.status === 'n/a' && covering && partRaw[covering.name] && 'error' in (partRaw[covering.name] as object)) t.value = `not measured: ${covering.name} failed (${(partRaw[covering.name] as { error: string }).error})`;
+  }
+  const verdict = overall(targets);
   const notes = [
     'req/s and latencies from autocannon (flow: a hand-rolled loop of N workers, one flow = 6 HTTP requests, latency per flow).',
     'errors = non-2xx + connection errors/timeouts + bodies failing the scenario check (e.g. GraphQL `errors`); must be 0.',
     'SQL/req: in-process (createApp from dist/ in the bench process, same database), db.statements.count delta per request after a warm-up request; the fewest of 3 samples, all samples shown when they differ.',
-    'peak RSS: VmHWM of the server process (the gateway; each peer\'s own process for its row) after the scenario.',
+    'peak RSS: VmHWM of the server process (the gateway; each peer\'s own process for its row) after the scenario. The peak-RSS target reads the standard run\'s gateway rows (not the scale part\'s).',
     'by-id rows (rest-get, graphql-get, reference, graphql-http, floor) run interleaved round by round; each by-id target is judged on the median of its per-round ratios, with their lowest and highest (the spread) recorded in latest.json (`targets[].spread`).',
-    `gateway RSS: ${round(env.memory.afterStartMB)} MB just started, ${round(env.memory.afterSeedMB)} MB after seeding, VmHWM ${round(gatewayPeak ?? NaN)} MB at the end of the main run.`,
+    'list @N vs list @1k (the scale part): two gateways on their own databases (seeded the same way), up together, the two rows interleaved round by round; judged on CPU per request and on req/s, medians of the per-round ratios.',
+    ...memory,
     ...(results.some((r) => r.serverStatements !== null)
       ? ['SQL/req load: statements per request under load, from the gateway\'s own GET /metrics (sessions_gateway_sql_statements_total) read before each measured slice and after the server drained, divided by the requests sent; includes background work (the deadline settler every 500 ms), which weighs more the slower the scenario.']
-      : ['SQL/req load: – because this build has no GET /metrics with sessions_gateway_sql_statements_total.']),
+      : []),
     ...(results.some((r) => r.cpuPerRequestUs !== null)
       ? ['CPU µs/req: the server process\'s CPU time (user + system, all threads, from /proc/<pid>/stat) over each slice until it drained, divided by the requests sent. It leaves out time the machine gave to other work, so it moves less than req/s from run to run; REST against the reference is judged on both.']
       : []),
     `rate limiting: the gateway runs with RATE_LIMIT_PER_MINUTE=${RATE_LIMIT_UNREACHABLE} (on, never reached); the in-process counting app runs with it off.`,
+    ...(opts.parts.length ? [`sub-benches: ${opts.parts.join(', ')}, each on its own gateway and database after the scenarios; their whole results are in latest.json \`parts\`.`] : []),
+    ...(opts.quick ? ['--quick: smaller N (see the targets\' values); a quick run is a smoke test, not the record.'] : []),
   ];
   const info = {
     machine,
+    machineAtEnd: { loadAverage: loadavg().map((l) => round(l, 2)), date: new Date().toISOString() },
     commit: gitCommit(),
     options: { ...opts, out: relative(ROOT, opts.out), richSessions: RICH_SESSIONS, seed: opts.seed === 'auto' ? (opts.sessions > API_SEED_MAX ? 'direct' : 'api') : opts.seed },
     notes,
@@ -456,32 +527,38 @@ async function main(): Promise<void> {
 
   process.stdout.write(`\n${textTable(results, targets)}\n`);
   mkdirSync(opts.out, { recursive: true });
-  const json = JSON.stringify({ ...info, results, targets }, null, 2);
-  const md = markdown(info, results, targets);
-  const named = `${opts.engine}-${opts.sessions}${opts.only.length === SCENARIO_NAMES.length ? '' : `-only-${opts.only.join('+')}`}`;
+  const json = JSON.stringify({ ...info, verdict, targets, results, parts: partRaw }, null, 2);
+  const md = markdown(info, results, targets, verdict);
+  const everything = opts.only.length === SCENARIO_NAMES.length && opts.parts.length === PART_NAMES.length;
+  const named = `${opts.engine}-${opts.sessions}${everything ? '' : `-only-${[...opts.only, ...opts.parts].join('+') || 'nothing'}`}${opts.quick ? '-quick' : ''}`;
   for (const base of ['latest', named]) {
     writeFileSync(join(opts.out, `${base}.json`), `${json}\n`);
     writeFileSync(join(opts.out, `${base}.md`), md);
   }
-  log(`\nwritten: ${relative(ROOT, join(opts.out, 'latest.json'))}, latest.md (and ${named}.json/.md)`);
+  log(`\nwritten: ${relative(ROOT, join(opts.out, 'latest.json'))}, latest.md (and ${named}.json/.md); targets met ${verdict.met}, missed ${verdict.missed}, not measured ${verdict.notMeasured}`);
   if (results.some((r) => r.load.errors > 0)) process.exitCode = 1;
 }
 
-/** `--only held`: its own gateway and database; results to held-<engine>-<N>.json/.md only. */
-async function heldScenario(opts: Options, held: NonNullable<Options['held']>, machine: string): Promise<void> {
-  const database = heldDatabase(opts.engine);
-  onCleanup(() => (database.schema ? dropSchema(process.env.BENCH_DATABASE_URL!, database.schema) : database.drop()));
-  const heldOpts: HeldOptions = { engine: opts.engine, held: held.count, windowS: held.windowS, byIdS: Math.max(3, Math.round(opts.duration / 2)), connections: opts.connections, rate: held.rate };
-  const result = await runHeldWaits(heldOpts, database.url, log, onCleanup);
-  const targets = heldTargets(result);
-  const json = JSON.stringify({ machine, commit: gitCommit(), engine: opts.engine, options: heldOpts, result, targets }, null, 2);
-  mkdirSync(opts.out, { recursive: true });
-  const base = join(opts.out, `held-${opts.engine}-${held.count}`);
-  writeFileSync(`${base}.json`, `${json}\n`);
-  writeFileSync(`${base}.md`, heldMarkdown(result, machine, gitCommit()));
-  process.stdout.write(`\n${heldMarkdown(result, machine, gitCommit())}`);
-  log(`written: ${relative(ROOT, base)}.json/.md`);
-  if (targets.some((t) => !t.pass)) process.exitCode = 1;
+/**
+ * Target 5, the list at scale: a database of `scaleSessions` sessions and one of 1,000, seeded the same
+ * way (directly), each with its gateway, both up at once; the list runs on both in interleaved rounds.
+ */
+async function listAtScale(opts: Options): Promise<ScenarioResult[]> {
+  log(`\n▶▶ scale: the list at ${opts.scaleSessions.toLocaleString('en-US')} sessions beside the list at 1,000`);
+  const scaled = { ...opts, seed: 'direct' as const };
+  const big = await setupEnv(scaled, opts.scaleSessions, ['list']);
+  const small = await setupEnv(scaled, 1000, ['list']);
+  try {
+    const bigCounts = await countAll(big, ['list']);
+    const smallCounts = await countAll(small, ['list']);
+    return await loadGroups(opts, [[
+      { name: 'list', env: small, counts: smallCounts.get('list')!, group: 'scale' },
+      { name: 'list', env: big, counts: bigCounts.get('list')!, group: 'scale' },
+    ]]);
+  } finally {
+    await small.teardown();
+    await big.teardown();
+  }
 }
 
 main()

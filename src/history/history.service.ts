@@ -15,6 +15,8 @@ export type JsonObject = Record<string, unknown>;
 /** The Notifier topic that says "events were committed; read after your cursor". */
 export const EVENTS_TOPIC = 'events';
 export const MAX_EVENTS_PAGE = 500;
+/** Rows per read of a whole timeline (see timelines()). */
+const TIMELINE_CHUNK = 1000;
 
 /**
  * Serializes event-writing transactions on PostgreSQL, from their event inserts to their commit (an
@@ -156,8 +158,7 @@ export class HistoryService {
   }
 
   async timeline(sessionId: string): Promise<TimelineEvent[]> {
-    const rows = await this.db.prisma.event.findMany({ where: { sessionId }, orderBy: { seq: 'asc' } });
-    return rows.map(toTimelineEvent);
+    return (await this.timelines([sessionId]))[0]!;
   }
 
   /** One page of a session's timeline after `after` (a cursor): one indexed range read, however long the timeline. */
@@ -201,14 +202,24 @@ export class HistoryService {
   }
 
   /** Timelines of many sessions in one query (DataLoader batch). */
+  /**
+   * Timelines of many sessions (DataLoader batch), read in chunks of TIMELINE_CHUNK rows by `seq` with
+   * a turn of the event loop between them: one session with 10,000s of events would otherwise hold the
+   * loop for the whole read (~100 ms of Prisma mapping at 10,000). A usual batch is one chunk.
+   */
   async timelines(sessionIds: readonly string[]): Promise<TimelineEvent[][]> {
-    const rows = await this.db.prisma.event.findMany({
-      where: { sessionId: { in: [...sessionIds] } },
-      orderBy: { seq: 'asc' },
-    });
     const bySession = new Map<string, TimelineEvent[]>(sessionIds.map((id) => [id, []]));
-    for (const r of rows) {
-      bySession.get(r.sessionId!)?.push(toTimelineEvent(r));
+    let afterSeq = 0;
+    for (;;) {
+      const rows = await this.db.prisma.event.findMany({
+        where: { sessionId: { in: [...sessionIds] }, seq: { gt: afterSeq } },
+        orderBy: { seq: 'asc' },
+        take: TIMELINE_CHUNK,
+      });
+      for (const r of rows) bySession.get(r.sessionId!)?.push(toTimelineEvent(r));
+      if (rows.length < TIMELINE_CHUNK) break;
+      afterSeq = rows.at(-1)!.seq;
+      await new Promise((resolve) => setImmediate(resolve));
     }
     return sessionIds.map((id) => bySession.get(id)!);
   }

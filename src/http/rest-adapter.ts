@@ -28,6 +28,7 @@ import { jsonBody, refuseFarOversized } from './json-body';
 import { requestSignal } from './request-signal';
 import { type RouteMatch, RouteTable } from './route-table';
 import { SseConnection, type SseMessage } from './sse';
+import { type AllPages, drainedOrClosed, streamAllPages } from './paged-body';
 
 /** What a REST route is: which operation it runs, how its variables are built, how the result is shaped. */
 export interface RestRoute {
@@ -68,6 +69,12 @@ export interface RestRoute {
    * checks), and they are streamed as the body with their content type, instead of a JSON body.
    */
   file?: true;
+  /**
+   * An unpaged list answered page by page: when `when` holds, the operation runs with `variables(input,
+   * after)` once per page and each page's items are written out as they come, inside `{"<field>":[…]}`.
+   * One long list then never holds the event loop for the whole of it (see paged-body.ts).
+   */
+  allPages?: AllPages;
 }
 
 export interface RestRequest {
@@ -224,6 +231,17 @@ async function handle(opts: RestOptions, route: PreparedRoute, principal: Princi
       const started = await subscribe(opts, route, input, createContext(requestId, principal, opts.services, () => requestSignal(res, opts.shutdown), sse));
       if ('status' in started) reply = started;
       else return void (await sse.run(started, route.body as (data: any) => SseMessage));
+    } else if (route.allPages?.when(input)) {
+      const context = createContext(requestId, principal, opts.services, () => requestSignal(res, opts.shutdown));
+      const pages = route.allPages;
+      const page = async (after: string | null) => {
+        const variables = fromText(route, pages.variables(input, after));
+        const result = (await executeOperation({ schema: opts.schema, document: route.document, variableValues: variables, contextValue: context })) as ExecutionResult;
+        return result.errors?.length ? graphQLErrorReply(opts, route, result, variables, requestId) : pages.page(result.data);
+      };
+      const answer = await streamAllPages(res, pages.field, page, (err) => maskError({ message: String((err as Error)?.message) }, err, opts.logError, requestId));
+      if (!answer) return; // streamed
+      reply = answer;
     } else {
       const context = () => createContext(requestId, principal, opts.services, () => requestSignal(res, opts.shutdown));
       const run = () => execute(opts, route, input, context());
@@ -310,17 +328,6 @@ async function sendFile(res: Response, file: FileBody, logError: ErrorLogger, re
     maskError({ message: String((err as Error)?.message) }, err, logError, requestId);
     res.destroy();
   }
-}
-
-/** Resolves when the socket takes more bytes, or is gone; both listeners go either way (a large file waits many times). */
-function drainedOrClosed(res: Response): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done).off('close', done);
-      resolve();
-    };
-    res.once('drain', done).once('close', done);
-  });
 }
 
 /** `attachment`, with the name as ASCII fallback and RFC 5987 UTF-8 (no header injection either way). */

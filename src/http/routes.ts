@@ -1,4 +1,5 @@
 import type { RestRoute } from './rest-adapter';
+import { MAX_EVENTS_PAGE } from '../history/history.service';
 
 /**
  * The documented REST routes, one row each: the GraphQL operation it runs, where its variables come
@@ -86,6 +87,17 @@ export const sessionRoutes: RestRoute[] = [
       data.session.events
         ? { events: data.session.events.edges.map((e: { node: unknown }) => e.node), next: data.session.events.pageInfo.hasNextPage ? data.session.events.pageInfo.endCursor : null }
         : { events: data.session.timeline },
+    // The whole timeline (no limit, no after) is read and written a page of 500 at a time: a session
+    // with 10,000s of events must not hold the event loop for all of them at once.
+    allPages: {
+      when: ({ query }) => query.limit === undefined && query.after === undefined,
+      field: 'events',
+      variables: ({ params }, after) => ({ id: params.id, paged: true, limit: MAX_EVENTS_PAGE, after }),
+      page: (data) => ({
+        items: data.session.events.edges.map(({ node: { cursor: _cursor, ...event } }: { node: { cursor: string } }) => event),
+        next: data.session.events.pageInfo.hasNextPage ? data.session.events.pageInfo.endCursor : null,
+      }),
+    },
   },
   {
     method: 'GET',
