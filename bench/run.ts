@@ -5,7 +5,8 @@
  *   npm run bench -- [--sessions 1000] [--duration 10] [--warmup 2] [--connections 32] [--rounds 5]
  *                    [--only rest-get,graphql-get,reference,graphql-http,floor,list,nested,create,flow]
  *                    [--engine sqlite|postgresql] [--seed auto|api|direct] [--out bench/results]
- *   npm run bench -- --only held [--held 10000] [--held-window 15]   (held long-polls; bench/held-waits.ts)
+ *   npm run bench -- --only held [--held 10000] [--held-window 15] [--held-streams 1000]   (held long-polls and streams; bench/held-waits.ts)
+ *   npm run bench -- --only otp [--held 10000] [--otp-deliveries 300] [--otp-rate 10]   (OTP delivery at scale; bench/otp-at-scale.ts)
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -15,10 +16,11 @@ import { join, relative, resolve } from 'node:path';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { dist } from './dist';
 import { graphql, expectStatus } from './http';
-import { cpuSecondsOf, describeServers, memoryOf, onCleanup, RATE_LIMIT_UNREACHABLE, ROOT, runCleanups, sampleMemory, type ServerProcess, startFloor, startGateway, startGraphqlHttpPeer, startReference } from './processes';
+import { cpuSecondsOf, describeServers, dropSchema, memoryOf, onCleanup, RATE_LIMIT_UNREACHABLE, ROOT, runCleanups, sampleMemory, type ServerProcess, startFloor, startGateway, startGraphqlHttpPeer, startReference } from './processes';
 import { evaluateTargets, machineInfo, markdown, round, type ScenarioResult, textTable } from './report';
 import { BY_ID, cannon, flowOnce, flowSlice, GET_SESSION_QUERY, type HttpScenario, nestedQuery, once, SCENARIO_NAMES, type ScenarioName, scenarios, type ServerName, type Slice, summarize } from './scenarios';
 import { heldDatabase, heldMarkdown, type HeldOptions, heldTargets, runHeldWaits } from './held-waits';
+import { OTP_FLAGS, OTP_USAGE, type OtpCli, otpOptions, otpScenario } from './otp-at-scale';
 import { seedDirect, seedRich, seedViaApi } from './seed';
 import { countStatements, type InProcess, inProcessGateway, inProcessPeer, inProcessReference, serverStatementCount } from './statements';
 
@@ -38,7 +40,9 @@ interface Options {
   seed: 'auto' | 'api' | 'direct';
   out: string;
   /** The held-waits scenario (`--only held`): how many long-polls, and the idle window in seconds; null when not asked for. */
-  held: { count: number; windowS: number; rate: number } | null;
+  held: { count: number; windowS: number; rate: number; streams: number } | null;
+  /** `--only otp` (bench/otp-at-scale.ts); null when not asked for. */
+  otp: OtpCli | null;
 }
 
 function usage(problem?: string): never {
@@ -60,6 +64,8 @@ function usage(problem?: string): never {
       '  --held N          long-polls held by that scenario (default 10000)',
       '  --held-window S   its idle measurement window in seconds (default 15)',
       '  --held-rate R     long-polls it opens per second while holding starts (default 250)',
+      '  --held-streams N  open event streams beside them, half SSE, half graphql-ws (default 1000; 0: none)',
+      ...OTP_USAGE,
       '',
     ].join('\n'),
   );
@@ -83,6 +89,8 @@ function options(): Options {
         held: { type: 'string', default: '10000' },
         'held-window': { type: 'string', default: '15' },
         'held-rate': { type: 'string', default: '250' },
+        'held-streams': { type: 'string', default: '1000' },
+        ...OTP_FLAGS,
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -96,8 +104,8 @@ function options(): Options {
     return n;
   };
   const requested = parsed.only?.split(',').map((s) => s.trim()) ?? [];
-  const held = requested.includes('held') ? { count: int('held', parsed.held!, 1), windowS: int('held-window', parsed['held-window']!, 1), rate: int('held-rate', parsed['held-rate']!, 1) } : null;
-  const rest = requested.filter((s) => s !== 'held');
+  const held = requested.includes('held') ? { count: int('held', parsed.held!, 1), windowS: int('held-window', parsed['held-window']!, 1), rate: int('held-rate', parsed['held-rate']!, 1), streams: int('held-streams', parsed['held-streams']!, 0) } : null;
+  const rest = requested.filter((s) => s !== 'held' && s !== 'otp');
   const only = parsed.only
     ? rest.map((s) => {
         const name = /^\d$/.test(s.trim()) ? SCENARIO_NAMES[Number(s.trim()) - 1] : (s.trim() as ScenarioName);
@@ -122,6 +130,7 @@ function options(): Options {
     seed: parsed.seed as Options['seed'],
     out: resolve(parsed.out!),
     held,
+    otp: requested.includes('otp') ? otpOptions(parsed, int) : null,
   };
 }
 
@@ -221,19 +230,6 @@ function serverFor(env: Env, name: ServerName): ServerProcess {
   const server = { gateway: env.gateway, reference: env.reference, 'graphql-http': env.graphqlHttp, floor: env.floor }[name];
   if (!server) throw new Error(`${name} server not started`);
   return server;
-}
-
-async function dropSchema(adminUrl: string, schema: string): Promise<void> {
-  const { Client } = require('pg') as typeof import('pg');
-  const url = new URL(adminUrl);
-  url.searchParams.delete('schema');
-  const client = new Client({ connectionString: url.toString() });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS "${schema.replace(/"/g, '')}" CASCADE`);
-  } finally {
-    await client.end();
-  }
 }
 
 /** The by-id routes must answer the same body (REST, GraphQL mapped like REST, hand-written). */
@@ -414,6 +410,7 @@ async function main(): Promise<void> {
   const machine = machineInfo(opts.engine);
   log(`sessions-gateway bench: ${machine.cpu}, ${machine.cores} cores, node ${machine.node}${machine.nodeOptions ? ` (NODE_OPTIONS=${machine.nodeOptions})` : ''}, load ${machine.loadAverage.join(' ')}`);
   if (opts.held) await heldScenario(opts, opts.held, `${machine.cpu}, ${machine.cores} cores, node ${machine.node}`);
+  if (opts.otp) await otpScenario(opts.engine, opts.otp, opts.out, machine, gitCommit(), log);
   if (opts.only.length === 0) return;
   const results: ScenarioResult[] = [];
 
@@ -471,7 +468,7 @@ async function main(): Promise<void> {
 async function heldScenario(opts: Options, held: NonNullable<Options['held']>, machine: string): Promise<void> {
   const database = heldDatabase(opts.engine);
   onCleanup(() => (database.schema ? dropSchema(process.env.BENCH_DATABASE_URL!, database.schema) : database.drop()));
-  const heldOpts: HeldOptions = { engine: opts.engine, held: held.count, windowS: held.windowS, byIdS: Math.max(3, Math.round(opts.duration / 2)), connections: opts.connections, rate: held.rate };
+  const heldOpts: HeldOptions = { engine: opts.engine, held: held.count, windowS: held.windowS, byIdS: Math.max(3, Math.round(opts.duration / 2)), connections: opts.connections, rate: held.rate, streams: held.streams };
   const result = await runHeldWaits(heldOpts, database.url, log, onCleanup);
   const targets = heldTargets(result);
   const json = JSON.stringify({ machine, commit: gitCommit(), engine: opts.engine, options: heldOpts, result, targets }, null, 2);
