@@ -3,7 +3,8 @@
  * long-polls cost a gateway while nothing happens, and what they do to by-id latency.
  *
  * One gateway (MAX_HELD_PER_KEY raised to N), N waits (one long-poll each, `waitSeconds=60`, sent again
- * when one answers still pending). Measured, in this order:
+ * when one answers still pending), and beside them `streams` open event streams (half SSE, half
+ * graphql-ws; bench/held-streams.ts). Measured, in this order:
  *   1. none held: the gateway's idle CPU over the window, and by-id (REST) latency;
  *   2. N held: the same idle CPU window (no long-poll ends inside it: the window fits in the 60 s a
  *      long-poll is held), RSS growth per held wait, SQL statements over the window per held wait,
@@ -18,8 +19,9 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dist } from './dist';
+import { openStreams, streamSessions } from './held-streams';
 import { expectStatus, pool } from './http';
-import { cpuSecondsOf, memoryOf, type ServerProcess, startGatewayWith } from './processes';
+import { cpuSecondsOf, dropSchema, memoryOf, type ServerProcess, startGatewayWith } from './processes';
 import { round } from './report';
 import { cannon, scenarios, summarize } from './scenarios';
 import { seedRich } from './seed';
@@ -36,10 +38,13 @@ export interface HeldOptions {
   connections: number;
   /** Long-polls opened per second while holding starts (clients arrive over time, not in one instant). */
   rate: number;
+  /** Open event streams beside the long-polls (half SSE, half graphql-ws); 0 for none. */
+  streams: number;
 }
 
 export interface HeldResult {
   held: number;
+  streams: number;
   windowS: number;
   idle: {
     /** Gateway CPU over the window, % of one core. */
@@ -56,7 +61,12 @@ export interface HeldResult {
     /** Long-polls that answered inside the held window (should be 0: nothing happened). */
     answeredInWindow: number;
   };
-  memory: { rssBeforeMB: number; rssHeldMB: number; rssPerHeldWaitKB: number };
+  /**
+   * RSS before, with the streams open (before the long-polls), and with both (after the window); per
+   * held item = (both − before) / (long-polls + streams). The split between the two kinds is rough
+   * (garbage not yet collected moves between the samples).
+   */
+  memory: { rssBeforeMB: number; rssStreamsMB: number; rssHeldMB: number; rssPerHeldWaitKB: number; rssPerLongPollKB: number; rssPerStreamKB: number | null };
   byId: {
     noneBefore: { p50: number; p99: number; requestsPerSec: number; errors: number };
     held: { p50: number; p99: number; requestsPerSec: number; errors: number };
@@ -66,6 +76,9 @@ export interface HeldResult {
   };
   /** Long-polls refused or failed (429, socket errors): must be 0. */
   holdErrors: Record<string, number>;
+  /** Streams refused or closed (must be 0), and events they received while idle (should be 0). */
+  streamErrors: Record<string, number>;
+  streamEventsInWindow: number;
   secondsToHoldAll: number;
 }
 
@@ -125,6 +138,34 @@ function holdAll(base: string, key: string, ids: string[], rate: number) {
       await Promise.allSettled(loops);
     },
   };
+}
+
+/**
+ * `count` pending OTP waits through the API (100 per inbox, deadlines far past the run), `16` requests
+ * at a time per gateway in `bases` (instances on one database share the creating). Exactly what a
+ * client's waits are: the OTP bench's background waits are made here too.
+ */
+export async function createWaits(bases: string[], key: string, count: number, timeoutSeconds = 600): Promise<string[]> {
+  const inboxes: string[] = [];
+  await pool(Math.ceil(count / 100), 8, async (i) => {
+    inboxes.push((await expectStatus(201, bases[i % bases.length]!, key, 'POST', '/api/v1/inboxes', {})).id);
+  });
+  const ids: string[] = [];
+  await pool(count, 16 * bases.length, async (i) => {
+    ids.push((await expectStatus(201, bases[i % bases.length]!, key, 'POST', '/api/v1/waits', { inboxId: inboxes[i % inboxes.length], type: 'otp', timeoutSeconds })).id);
+  });
+  return ids;
+}
+
+/** holdAll, once every long-poll was sent and the gateway is done with their first reads. */
+export async function holdSettled(base: string, key: string, ids: string[], rate: number, own: (fn: () => Promise<void> | void) => void) {
+  const started = Date.now();
+  const holder = holdAll(base, key, ids, rate);
+  own(() => holder.stop());
+  while (holder.sent < ids.length && Date.now() - started < 40_000 + (ids.length / rate) * 1000) await sleep(100);
+  await quiet(base);
+  await readsDone(base);
+  return holder;
 }
 
 /** Until the gateway answers /healthz within 50 ms again (its backlog drained). */
@@ -247,24 +288,21 @@ async function idleWindow(gateway: ServerProcess, seconds: number, databaseUrl: 
 
 export async function runHeldWaits(opts: HeldOptions, databaseUrl: string, log: (m: string) => void, own: (fn: () => Promise<void> | void) => void): Promise<HeldResult> {
   const key = `sgk_${dist.ids().randomBase62(40)}`;
-  const gateway = await startGatewayWith(databaseUrl, key, { MAX_HELD_PER_KEY: String(opts.held + 100) });
+  const gateway = await startGatewayWith(databaseUrl, key, { MAX_HELD_PER_KEY: String(opts.held + 100), MAX_STREAMS_PER_KEY: String(opts.streams + 100) });
   own(() => gateway.stop());
-  log(`gateway at ${gateway.url} (pid ${gateway.pid}), MAX_HELD_PER_KEY=${opts.held + 100}`);
+  log(`gateway at ${gateway.url} (pid ${gateway.pid}), MAX_HELD_PER_KEY=${opts.held + 100}, MAX_STREAMS_PER_KEY=${opts.streams + 100}`);
   const richIds = await seedRich(gateway.url, key, 50);
   const byId = scenarios({ key, richIds })['rest-get'];
   if (byId.kind !== 'http') throw new Error('rest-get is an HTTP scenario');
 
-  // N waits on N/100 inboxes, with deadlines far past the run.
-  const inboxes: string[] = [];
-  await pool(Math.ceil(opts.held / 100), 8, async () => {
-    inboxes.push((await expectStatus(201, gateway.url, key, 'POST', '/api/v1/inboxes', {})).id);
-  });
-  const ids: string[] = [];
   const made = Date.now();
-  await pool(opts.held, 16, async (i) => {
-    ids.push((await expectStatus(201, gateway.url, key, 'POST', '/api/v1/waits', { inboxId: inboxes[i % inboxes.length], type: 'otp', timeoutSeconds: 600 })).id);
-  });
+  const ids = await createWaits([gateway.url], key, opts.held);
   log(`created ${opts.held} waits in ${((Date.now() - made) / 1000).toFixed(1)} s`);
+  const sessions = opts.streams ? await streamSessions(gateway.url, key, opts.streams) : [];
+  if (opts.streams) {
+    // The first streams compile code and fill caches once per process: paid before the RSS baseline.
+    await (await openStreams(gateway.url, key, sessions, 20)).close();
+  }
 
   const byIdRun = async () => summarize([await cannon(byId, gateway.url, key, opts.connections, opts.byIdS, 1)]);
   const brief = (l: ReturnType<typeof summarize>) => ({ p50: round(l.p50, 2), p99: round(l.p99, 2), requestsPerSec: round(l.requestsPerSec), errors: l.errors });
@@ -277,32 +315,44 @@ export async function runHeldWaits(opts: HeldOptions, databaseUrl: string, log: 
   await quiet(gateway.url);
   const rssBeforeMB = memoryOf(gateway.pid)?.rssMB ?? NaN;
 
+  // The streams first: they stay open as long as asked, while a long-poll's 60 s run from when it is sent.
+  const streams = opts.streams ? await openStreams(gateway.url, key, sessions, opts.streams) : null;
+  if (streams) {
+    own(() => streams.close());
+    log(`▶ ${streams.sse} SSE + ${streams.ws} graphql-ws streams open`);
+    await quiet(gateway.url);
+    await readsDone(gateway.url);
+  }
+  const rssStreamsMB = memoryOf(gateway.pid)?.rssMB ?? NaN;
+
   log(`▶ holding ${opts.held} long-polls…`);
   const started = Date.now();
-  const holder = holdAll(gateway.url, key, ids, opts.rate);
-  own(() => holder.stop());
-  while (holder.sent < opts.held && Date.now() - started < 40_000 + (opts.held / opts.rate) * 1000) await sleep(100);
-  await quiet(gateway.url);
-  await readsDone(gateway.url);
+  const holder = await holdSettled(gateway.url, key, ids, opts.rate, own);
   const secondsToHoldAll = (Date.now() - started) / 1000;
   if (secondsToHoldAll + opts.windowS > LONG_POLL_S - 2) log(`  (holding took ${round(secondsToHoldAll, 1)} s: some long-polls will answer inside the window; shorten --held-window)`);
   log(`  sent ${holder.sent} in ${round(secondsToHoldAll, 1)} s; idle ${opts.windowS} s`);
   const answeredBefore = holder.answered;
+  const eventsBefore = streams?.eventsAfterOpen ?? 0;
   const idleHeld = await idleWindow(gateway, opts.windowS, pgUrl);
   const answeredInWindow = holder.answered - answeredBefore;
+  const streamEventsInWindow = (streams?.eventsAfterOpen ?? 0) - eventsBefore;
   const rssHeldMB = memoryOf(gateway.pid)?.rssMB ?? NaN;
   log(`▶ by-id ${opts.byIdS} s beside ${opts.held} held`);
   const held = await byIdRun();
   await holder.stop();
+  await streams?.close();
   await quiet(gateway.url);
   await sleep(2000);
   log(`▶ none held again: by-id ${opts.byIdS} s`);
   const noneAfter = await byIdRun();
 
   const baseP99 = (noneBefore.p99 + noneAfter.p99) / 2;
-  const perWait = (a: number | null, b: number | null) => (a === null || b === null ? null : round((a - b) / opts.held, 5));
+  const items = opts.held + opts.streams;
+  const perWait = (a: number | null, b: number | null) => (a === null || b === null ? null : round((a - b) / items, 5));
+  const kb = (mb: number, n: number) => round((mb * 1024) / n, 2);
   return {
     held: opts.held,
+    streams: opts.streams,
     windowS: opts.windowS,
     idle: {
       cpuPercentNoneHeld: idleNone.cpuPercent === null ? null : round(idleNone.cpuPercent, 2),
@@ -314,9 +364,18 @@ export async function runHeldWaits(opts: HeldOptions, databaseUrl: string, log: 
       statementsPerHeldWait: perWait(idleHeld.statements, idleNone.statements),
       answeredInWindow,
     },
-    memory: { rssBeforeMB: round(rssBeforeMB, 1), rssHeldMB: round(rssHeldMB, 1), rssPerHeldWaitKB: round(((rssHeldMB - rssBeforeMB) * 1024) / opts.held, 2) },
+    memory: {
+      rssBeforeMB: round(rssBeforeMB, 1),
+      rssStreamsMB: round(rssStreamsMB, 1),
+      rssHeldMB: round(rssHeldMB, 1),
+      rssPerHeldWaitKB: kb(rssHeldMB - rssBeforeMB, items),
+      rssPerLongPollKB: kb(rssHeldMB - rssStreamsMB, opts.held),
+      rssPerStreamKB: opts.streams ? kb(rssStreamsMB - rssBeforeMB, opts.streams) : null,
+    },
     byId: { noneBefore: brief(noneBefore), held: brief(held), noneAfter: brief(noneAfter), p99Ratio: round(held.p99 / baseP99, 2) },
     holdErrors: holder.errors,
+    streamErrors: streams?.errors ?? {},
+    streamEventsInWindow,
     secondsToHoldAll: round(secondsToHoldAll, 1),
   };
 }
@@ -327,17 +386,18 @@ export function heldTargets(r: HeldResult) {
   return [
     ...(withDb === null ? [] : [{ name: 'PostgreSQL: idle CPU with N held, gateway + its database backends ≤ 5 % of one core', value: withDb, pass: withDb <= 5 }]),
     { name: 'idle CPU with N held ≤ 3 % of one core (gateway process)', value: r.idle.cpuPercentHeld, pass: r.idle.cpuPercentHeld !== null && r.idle.cpuPercentHeld <= 3 },
-    { name: 'RSS ≤ 20 KB per held wait', value: r.memory.rssPerHeldWaitKB, pass: r.memory.rssPerHeldWaitKB <= 20 },
-    { name: 'no database reads per held wait while idle (statements over the window, beyond none held, per held wait < 0.01)', value: r.idle.statementsPerHeldWait, pass: r.idle.statementsPerHeldWait !== null && r.idle.statementsPerHeldWait < 0.01 },
+    { name: `RSS ≤ 20 KB per held wait${r.streams ? ' or open stream' : ''}`, value: r.memory.rssPerHeldWaitKB, pass: r.memory.rssPerHeldWaitKB <= 20 },
+    { name: `no database reads per held wait${r.streams ? ' or open stream' : ''} while idle (statements over the window, beyond none held, per held item < 0.01)`, value: r.idle.statementsPerHeldWait, pass: r.idle.statementsPerHeldWait !== null && r.idle.statementsPerHeldWait < 0.01 },
     { name: 'by-id p99 with N held ≤ 1.5× with none held', value: r.byId.p99Ratio, pass: r.byId.p99Ratio <= 1.5 },
     { name: 'no long-poll refused or failed', value: Object.values(r.holdErrors).reduce((a, b) => a + b, 0), pass: Object.keys(r.holdErrors).length === 0 },
+    ...(r.streams ? [{ name: 'no stream refused or closed', value: Object.values(r.streamErrors).reduce((a, b) => a + b, 0), pass: Object.keys(r.streamErrors).length === 0 }] : []),
   ];
 }
 
 export function heldMarkdown(r: HeldResult, machine: string, commit: string): string {
   const rows = heldTargets(r).map((t) => `| ${t.name} | ${t.value} | ${t.pass ? 'pass' : 'FAIL'} |`);
   return [
-    `# Held waits: ${r.held} long-polls (${machine}, commit ${commit})`,
+    `# Held waits: ${r.held} long-polls${r.streams ? ` and ${r.streams} streams` : ''} (${machine}, commit ${commit})`,
     '',
     '| target | measured | |',
     '|---|---|---|',
@@ -346,7 +406,10 @@ export function heldMarkdown(r: HeldResult, machine: string, commit: string): st
     `Idle window ${r.windowS} s: gateway CPU ${r.idle.cpuPercentNoneHeld} % of a core with none held, ${r.idle.cpuPercentHeld} % with ${r.held} held; ` +
       `SQL statements ${r.idle.statementsNoneHeld} vs ${r.idle.statementsHeld}; long-polls answered inside the window: ${r.idle.answeredInWindow}.` +
       (r.idle.dbCpuPercentHeld === null ? '' : ` The gateway's PostgreSQL backends: ${r.idle.dbCpuPercentNoneHeld} % with none held, ${r.idle.dbCpuPercentHeld} % with ${r.held} held.`),
-    `RSS ${r.memory.rssBeforeMB} MB before holding, ${r.memory.rssHeldMB} MB with ${r.held} held (${r.memory.rssPerHeldWaitKB} KB each). Holding all took ${r.secondsToHoldAll} s.`,
+    r.streams
+      ? `RSS ${r.memory.rssBeforeMB} MB before, ${r.memory.rssStreamsMB} MB with ${r.streams} streams open (${r.memory.rssPerStreamKB} KB per stream), ${r.memory.rssHeldMB} MB with the ${r.held} long-polls too (${r.memory.rssPerLongPollKB} KB per long-poll; ${r.memory.rssPerHeldWaitKB} KB per held item). Events received by the streams inside the window: ${r.streamEventsInWindow}. Holding all took ${r.secondsToHoldAll} s.` +
+        (Object.keys(r.streamErrors).length ? ` Stream errors: ${JSON.stringify(r.streamErrors)}.` : '')
+      : `RSS ${r.memory.rssBeforeMB} MB before holding, ${r.memory.rssHeldMB} MB with ${r.held} held (${r.memory.rssPerHeldWaitKB} KB each). Holding all took ${r.secondsToHoldAll} s.`,
     `By-id (REST) p50/p99 ms: none held ${r.byId.noneBefore.p50}/${r.byId.noneBefore.p99} (${r.byId.noneBefore.requestsPerSec} req/s), ` +
       `${r.held} held ${r.byId.held.p50}/${r.byId.held.p99} (${r.byId.held.requestsPerSec} req/s), none again ${r.byId.noneAfter.p50}/${r.byId.noneAfter.p99} (${r.byId.noneAfter.requestsPerSec} req/s).`,
     '',
@@ -354,7 +417,7 @@ export function heldMarkdown(r: HeldResult, machine: string, commit: string): st
 }
 
 /** A fresh database for the scenario (temp SQLite file or a PostgreSQL schema), and how to drop it. */
-export function heldDatabase(engine: HeldOptions['engine']): { url: string; drop: () => void; schema?: string } {
+export function heldDatabase(engine: HeldOptions['engine']): { url: string; drop: () => Promise<void> | void; schema?: string } {
   if (engine === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'sessions-gateway-bench-held-'));
     return { url: `file:${join(dir, 'bench.db')}`, drop: () => rmSync(dir, { recursive: true, force: true }) };
@@ -362,5 +425,5 @@ export function heldDatabase(engine: HeldOptions['engine']): { url: string; drop
   const schema = `bench_${randomBytes(6).toString('hex')}`;
   const url = new URL(process.env.BENCH_DATABASE_URL!);
   url.searchParams.set('schema', schema);
-  return { url: url.toString(), drop: () => {}, schema };
+  return { url: url.toString(), drop: () => dropSchema(process.env.BENCH_DATABASE_URL!, schema), schema };
 }

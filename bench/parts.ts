@@ -22,7 +22,8 @@ export interface PartContext {
   connections: number;
   /** Seconds per measured by-id run (the held-waits part uses half, at least 3). */
   duration: number;
-  held: { count: number; windowS: number; rate: number };
+  held: { count: number; windowS: number; rate: number; streams: number };
+  otp: { deliveries: number; rate: number };
   log: (line: string) => void;
   /** Drops a PostgreSQL schema made by a part (the run's own helper). */
   dropSchema: (adminUrl: string, schema: string) => Promise<void>;
@@ -45,8 +46,7 @@ export interface SubBench {
 
 export const SUB_BENCHES: SubBench[] = [
   { name: 'held', covers: ['1.held-waits'], run: heldPart },
-  // OTP delivery at scale (issue 22, target 2), branch `otp`: at merge, one line —
-  // { name: 'otp', covers: ['2.otp-delivery'], run: async (ctx) => simpleTargets('2.otp-delivery', await (await import('./otp-at-scale')).runOtpAtScale({ engine: ctx.engine, quick: ctx.quick, log: ctx.log })) },
+  { name: 'otp', covers: ['2.otp-delivery'], run: otpPart },
   { name: 'smtp', covers: ['3.smtp-ingest'], run: smtpPart },
   { name: 'live', covers: ['5.timeline-growth', '1.held-streams'], run: livePart },
 ];
@@ -78,7 +78,7 @@ export function simpleTargets(prefix: string, result: { targets: { name: string;
 async function heldPart(ctx: PartContext): Promise<PartResult> {
   const database = heldDatabase(ctx.engine);
   onCleanup(() => (database.schema ? ctx.dropSchema(process.env.BENCH_DATABASE_URL!, database.schema) : database.drop()));
-  const opts = { engine: ctx.engine, held: ctx.held.count, windowS: ctx.held.windowS, byIdS: Math.max(3, Math.round(ctx.duration / 2)), connections: ctx.connections, rate: ctx.held.rate };
+  const opts = { engine: ctx.engine, held: ctx.held.count, windowS: ctx.held.windowS, byIdS: Math.max(3, Math.round(ctx.duration / 2)), connections: ctx.connections, rate: ctx.held.rate, streams: ctx.held.streams };
   const result: HeldResult = await runHeldWaits(opts, database.url, ctx.log, onCleanup);
   const at = ` (${result.held.toLocaleString('en-US')} held)`;
   const rows = heldTargets(result);
@@ -93,6 +93,12 @@ async function heldPart(ctx: PartContext): Promise<PartResult> {
   });
   if (!ctx.quick && result.held < 10_000) targets.forEach((t) => (t.value += ' — below the 10,000 of the target'));
   return { targets, raw: result, rounds: null };
+}
+
+async function otpPart(ctx: PartContext): Promise<PartResult> {
+  const { runOtpAtScale } = await import('./otp-at-scale');
+  const run = await runOtpAtScale({ engine: ctx.engine, held: ctx.held.count, deliveries: ctx.otp.deliveries, rate: ctx.otp.rate, holdRate: ctx.held.rate }, ctx.log);
+  return simpleTargets('2.otp-delivery', { targets: run.targets }, ` (${ctx.held.count.toLocaleString('en-US')} held)`);
 }
 
 /** Runs another bench script (its own process: its own servers, cleanup and exit) and reads its JSON. */

@@ -241,3 +241,17 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     void runCleanups().finally(() => process.exit(130));
   });
 }
+
+/** Drops a bench's PostgreSQL schema (connecting to `adminUrl` without its `schema` parameter). */
+export async function dropSchema(adminUrl: string, schema: string): Promise<void> {
+  const { Client } = require('pg') as typeof import('pg');
+  const url = new URL(adminUrl);
+  url.searchParams.delete('schema');
+  const client = new Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${schema.replace(/"/g, '')}" CASCADE`);
+  } finally {
+    await client.end();
+  }
+}

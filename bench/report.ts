@@ -157,7 +157,7 @@ export function evaluateTargets(results: ScenarioResult[], run: { connections: n
   const targets: Target[] = [
     notMeasured('1.held-waits', 'held waits cost memory only (10,000 held: idle CPU, RSS per wait, by-id p99)', separate),
     notMeasured('1.held-streams', 'RSS ≤ 20 KB per open stream', separate),
-    notMeasured('2.otp-delivery', 'OTP delivery p99 with 10,000 waits held', 'not measured: the OTP-at-scale sub-bench is not in this build'),
+    notMeasured('2.otp-delivery', 'OTP delivery p99 with 10,000 waits held', 'not measured: the otp part did not run (--skip otp, or --only without it)'),
     notMeasured('3.smtp-ingest', 'SMTP ingest msg/s, CPU per message, DATA→250 p99', separate),
     byIdTarget('4.rest-vs-reference.req-per-sec', `REST by id ≥ ${REST_VS_REFERENCE_MIN} × hand-written, req/s`, rest, ref, REST_VS_REFERENCE_MIN, 'req/s'),
     byIdTarget('4.rest-vs-reference.cpu-per-request', `REST by id ≥ ${REST_VS_REFERENCE_MIN} × hand-written, CPU per request`, rest, ref, REST_VS_REFERENCE_MIN, 'cpu'),

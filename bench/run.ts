@@ -8,6 +8,7 @@
  *                    [--sessions 1000] [--scale-sessions 100000] [--duration 10] [--warmup 2]
  *                    [--connections 32] [--rounds 5] [--engine sqlite|postgresql] [--seed auto|api|direct]
  *                    [--held 10000] [--held-window 15] [--held-rate 250] [--out bench/results]
+ *   --held-streams 1000 (streams held beside the long-polls); --otp-deliveries 300 --otp-rate 10 (the otp part)
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -17,7 +18,7 @@ import { join, relative, resolve } from 'node:path';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { dist } from './dist';
 import { graphql, expectStatus } from './http';
-import { cpuSecondsOf, describeServers, memoryOf, onCleanup, RATE_LIMIT_UNREACHABLE, ROOT, runCleanups, sampleMemory, type ServerProcess, startFloor, startGateway, startGraphqlHttpPeer, startReference } from './processes';
+import { cpuSecondsOf, describeServers, dropSchema, memoryOf, onCleanup, RATE_LIMIT_UNREACHABLE, ROOT, runCleanups, sampleMemory, type ServerProcess, startFloor, startGateway, startGraphqlHttpPeer, startReference } from './processes';
 import { evaluateTargets, machineInfo, markdown, mergeTargets, overall, type PartRounds, round, type ScenarioResult, type Target, textTable } from './report';
 import { PART_NAMES, type PartContext, SUB_BENCHES } from './parts';
 import { BY_ID, cannon, flowOnce, flowSlice, GET_SESSION_QUERY, type HttpScenario, nestedQuery, once, SCENARIO_NAMES, type ScenarioName, scenarios, type ServerName, type Slice, summarize } from './scenarios';
@@ -40,7 +41,9 @@ interface Options {
   seed: 'auto' | 'api' | 'direct';
   out: string;
   /** The held-waits sub-bench: how many long-polls, the idle window in seconds, long-polls opened per second. */
-  held: { count: number; windowS: number; rate: number };
+  held: { count: number; windowS: number; rate: number; streams: number };
+  /** The OTP-at-scale part: measured mails and their rate per second. */
+  otp: { deliveries: number; rate: number };
   /** Parts after the scenarios, in order: 'scale' (the list at scale) and the sub-benches of parts.ts. */
   parts: string[];
   /** Sessions of the list-at-scale part's big database. */
@@ -69,6 +72,8 @@ function usage(problem?: string): never {
       '  --held N          long-polls held by the held-waits part (default 10000)',
       '  --held-window S   its idle measurement window in seconds (default 15)',
       '  --held-rate R     long-polls it opens per second while holding starts (default 250)',
+      '  --held-streams N  open event streams beside them, half SSE, half graphql-ws (default 1000; 0: none)',
+      '  --otp-deliveries N  measured mails of the otp part (default 300)    --otp-rate R  mails per second (default 10)',
       '',
     ].join('\n'),
   );
@@ -95,6 +100,9 @@ function options(): Options {
         skip: { type: 'string' },
         quick: { type: 'boolean', default: false },
         'scale-sessions': { type: 'string' },
+        'held-streams': { type: 'string', default: '1000' },
+        'otp-deliveries': { type: 'string', default: '300' },
+        'otp-rate': { type: 'string', default: '10' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -130,7 +138,7 @@ function options(): Options {
   if (skipped.has('core')) only = [];
   only = only.filter((n) => !skipped.has(n));
   parts = PART_NAMES.filter((p) => parts.includes(p) && !skipped.has(p));
-  const held = { count: int('held', quick && parsed.held === '10000' ? '1000' : parsed.held!, 1), windowS: int('held-window', quick && parsed['held-window'] === '15' ? '10' : parsed['held-window']!, 1), rate: int('held-rate', parsed['held-rate']!, 1) };
+  const held = { count: int('held', quick && parsed.held === '10000' ? '1000' : parsed.held!, 1), windowS: int('held-window', quick && parsed['held-window'] === '15' ? '10' : parsed['held-window']!, 1), rate: int('held-rate', parsed['held-rate']!, 1), streams: int('held-streams', quick && parsed['held-streams'] === '1000' ? '200' : parsed['held-streams']!, 0) };
   const engineRaw = parsed.engine ?? (process.env.BENCH_DATABASE_URL ? 'postgresql' : 'sqlite');
   const engine = engineRaw === 'sqlite' ? 'sqlite' : ['postgresql', 'postgres', 'pg'].includes(engineRaw) ? 'postgresql' : usage(`unknown engine "${engineRaw}"`);
   if (engine === 'postgresql' && !process.env.BENCH_DATABASE_URL) usage('--engine postgresql needs BENCH_DATABASE_URL=postgresql://user@host:port/db');
@@ -151,6 +159,7 @@ function options(): Options {
     parts,
     scaleSessions,
     quick,
+    otp: { deliveries: int('otp-deliveries', quick && parsed['otp-deliveries'] === '300' ? '100' : parsed['otp-deliveries']!, 1), rate: int('otp-rate', parsed['otp-rate']!, 1) },
   };
 }
 
@@ -250,19 +259,6 @@ function serverFor(env: Env, name: ServerName): ServerProcess {
   const server = { gateway: env.gateway, reference: env.reference, 'graphql-http': env.graphqlHttp, floor: env.floor }[name];
   if (!server) throw new Error(`${name} server not started`);
   return server;
-}
-
-async function dropSchema(adminUrl: string, schema: string): Promise<void> {
-  const { Client } = require('pg') as typeof import('pg');
-  const url = new URL(adminUrl);
-  url.searchParams.delete('schema');
-  const client = new Client({ connectionString: url.toString() });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS "${schema.replace(/"/g, '')}" CASCADE`);
-  } finally {
-    await client.end();
-  }
 }
 
 /** The by-id routes must answer the same body (REST, GraphQL mapped like REST, hand-written). */
@@ -473,7 +469,7 @@ async function main(): Promise<void> {
   if (opts.parts.includes('scale')) results.push(...(await listAtScale(opts)));
 
   // The sub-benches, one after the other, each on its own gateway (bench/parts.ts).
-  const ctx: PartContext = { engine: opts.engine, quick: opts.quick, connections: opts.connections, duration: opts.duration, held: opts.held, log, dropSchema };
+  const ctx: PartContext = { engine: opts.engine, quick: opts.quick, connections: opts.connections, duration: opts.duration, held: opts.held, otp: opts.otp, log, dropSchema };
   const parts: { name: string; covers: string[]; targets: Target[] }[] = [];
   const partRaw: Record<string, unknown> = {};
   const partRounds: PartRounds = [];

@@ -12,16 +12,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { expectStatus, pool } from './http';
-import { cpuSecondsOf, onCleanup, ROOT, runCleanups, startGatewayWith } from './processes';
+import { cpuSecondsOf, dropSchema, onCleanup, ROOT, runCleanups, startGatewayWith } from './processes';
+import { freePort, message, MESSAGE_BYTES, SmtpClient } from './smtp-client';
 import { machineInfo, round } from './report';
 
 const INBOXES = 50;
-const MESSAGE_BYTES = 2048;
 /** Issue 22, target 3. */
 const TARGETS = { sqlite: { msgPerSec: 500 }, postgresql: { msgPerSec: 400 }, cpuMsPerMessage: 1.5, p99Ms: 50 };
 
@@ -55,76 +54,6 @@ function options() {
     /** Another build's dist/ directory, measured in turn with this one (a before/after on the same machine). */
     baseline: values.baseline ?? null,
   };
-}
-
-/** A minimal SMTP client: one command at a time, multi-line replies read whole. */
-class SmtpClient {
-  private buffer = '';
-  private waiting: ((r: { code: number; line: string }) => void) | null = null;
-  private constructor(private readonly socket: Socket) {
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => {
-      this.buffer += chunk;
-      let nl: number;
-      while ((nl = this.buffer.indexOf('\r\n')) >= 0) {
-        const line = this.buffer.slice(0, nl);
-        this.buffer = this.buffer.slice(nl + 2);
-        if (/^\d{3}(?: |$)/.test(line) && this.waiting) {
-          const w = this.waiting;
-          this.waiting = null;
-          w({ code: Number(line.slice(0, 3)), line });
-        }
-      }
-    });
-    socket.on('error', () => {});
-  }
-
-  static async open(port: number): Promise<SmtpClient> {
-    const socket = connect({ port, host: '127.0.0.1' });
-    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-    const client = new SmtpClient(socket);
-    const greeting = await client.reply();
-    if (greeting.code !== 220) throw new Error(`SMTP greeting: ${greeting.line}`);
-    await client.expect(250, 'EHLO bench.test');
-    return client;
-  }
-
-  reply(): Promise<{ code: number; line: string }> {
-    return new Promise((resolve) => (this.waiting = resolve));
-  }
-
-  async send(text: string): Promise<{ code: number; line: string }> {
-    const r = this.reply();
-    this.socket.write(text);
-    return r;
-  }
-
-  async expect(code: number, command: string): Promise<void> {
-    const r = await this.send(`${command}\r\n`);
-    if (r.code !== code) throw new Error(`${command}: ${r.line}`);
-  }
-
-  /** One message; the DATA→250 time in ms and the final reply. */
-  async deliver(to: string, message: string): Promise<{ ms: number; code: number; line: string }> {
-    await this.expect(250, 'MAIL FROM:<bench@sender.test>');
-    await this.expect(250, `RCPT TO:<${to}>`);
-    await this.expect(354, 'DATA');
-    const started = performance.now();
-    const r = await this.send(`${message}\r\n.\r\n`);
-    return { ms: performance.now() - started, ...r };
-  }
-
-  close(): void {
-    this.socket.end('QUIT\r\n');
-  }
-}
-
-/** A ~2 KB plain-text message with a 6-digit code, as a sign-in mail would be. */
-function message(to: string, n: number): string {
-  const head = [`From: Bench <no-reply@sender.test>`, `To: ${to}`, `Subject: Your code #${n}`, `Message-ID: <${n}.${randomBytes(4).toString('hex')}@sender.test>`, 'Content-Type: text/plain; charset=utf-8', '', `Your verification code is ${String(100000 + (n % 900000))}.`, ''];
-  const body = head.join('\r\n');
-  const line = `${'lorem ipsum dolor sit amet '.repeat(3).slice(0, 76)}\r\n`;
-  return body + line.repeat(Math.max(0, Math.ceil((MESSAGE_BYTES - body.length) / line.length)));
 }
 
 const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : NaN);
@@ -325,35 +254,12 @@ async function main(): Promise<void> {
   if (Object.values(results).some((r) => !r.targets[3]!.pass)) process.exitCode = 1;
 }
 
-function freePort(): Promise<number> {
-  const { createServer } = require('node:net') as typeof import('node:net');
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 function gitCommit(): string {
   try {
     const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
     return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
   } catch {
     return 'unknown';
-  }
-}
-
-async function dropSchema(adminUrl: string, schema: string): Promise<void> {
-  const { Client } = require('pg') as typeof import('pg');
-  const client = new Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS "${schema.replace(/"/g, '')}" CASCADE`);
-  } finally {
-    await client.end();
   }
 }
 
