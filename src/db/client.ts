@@ -2,7 +2,6 @@ import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQueryable } from '@p
 import type { Database as BetterSqlite3Database } from 'better-sqlite3';
 import { ensureFolderOf } from './sqlite-folder';
 import type { Prisma, PrismaClient as SqliteClient } from '../generated/sqlite/client';
-import type { SqlQueryable } from '@prisma/driver-adapter-utils';
 import { withCommitHooks } from './commit-hooks';
 import { FixedStatements, postgresStatementName, sqliteReaderRun } from './fixed-statements';
 import { onConnect, type SplitSqliteAdapter, splitReadsFromTransactions } from './sqlite-connections';
