@@ -193,7 +193,10 @@ export interface paths {
          *     **Paging.** With `limit` or `after` (or both) the answer is one page, `{events, next}`: each event
          *     also carries its `cursor`, and `next` is the cursor to pass as `after` for the next page (`null`
          *     on the last page). Each page costs the same however long the timeline is. Without either
-         *     parameter the body is the whole timeline, `{events}`, as before. Cursors are shared with the
+         *     parameter the body is the whole timeline, `{events}`, as before; the server reads and writes it
+         *     500 events at a time (chunked, no `Content-Length`), so a long timeline never holds the server
+         *     up, and a failure midway cuts the connection rather than ending a shorter list. For timelines of
+         *     thousands of events, prefer pages. Cursors are shared with the
          *     event stream (`GET /api/v1/sessions/{id}/events`, `Last-Event-ID`) and GraphQL
          *     (`TimelineEvent.cursor`).
          */
