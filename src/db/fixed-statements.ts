@@ -75,6 +75,18 @@ export interface FixedQuery<Row> {
 
 const TEXT_ARG: ArgType = { scalarType: 'string', arity: 'scalar' };
 
+/** `?, ?, …`: the placeholders of an `IN (…)` list of `n` values. */
+export const placeholders = (n: number): string => Array.from({ length: n }, () => '?').join(', ');
+
+/** A text written with `?` placeholders, for each engine (PostgreSQL's numbered `$1`, `$2`, …). */
+export function forEachEngine(text: string): Record<Provider, string> {
+  let n = 0;
+  return { sqlite: text, postgresql: text.replace(/\?/g, () => `$${++n}`) };
+}
+
+/** The argument types of `n` text arguments (ids, addresses). */
+export const textArgs = (n: number): ArgType[] => Array.from({ length: n }, () => TEXT_ARG);
+
 /**
  * `SELECT <columns> FROM "<table>" WHERE <where> [ORDER BY …]`, with `?` placeholders (PostgreSQL's
  * text gets `$1`, `$2`, …). Every argument is text: ids.
@@ -83,10 +95,9 @@ export function select<Row>(table: string, columns: Columns<Row>, where: string,
   const names = Object.keys(columns) as (keyof Row & string)[];
   const kinds = names.map((n) => columns[n] as Kind);
   const text = `SELECT ${names.map((n) => `"${n}"`).join(', ')} FROM "${table}" WHERE ${where}${orderBy ? ` ORDER BY ${orderBy}` : ''}`;
-  let n = 0;
   return {
-    sql: { sqlite: text, postgresql: text.replace(/\?/g, () => `$${++n}`) },
-    argTypes: Array.from(where.matchAll(/\?/g), () => TEXT_ARG),
+    sql: forEachEngine(text),
+    argTypes: textArgs(where.match(/\?/g)?.length ?? 0),
     decode: (values) => {
       const row = {} as Record<string, unknown>;
       for (let i = 0; i < names.length; i++) row[names[i]] = decodeValue(kinds[i], values[i]);

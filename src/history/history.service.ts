@@ -201,7 +201,6 @@ export class HistoryService {
     return row?.seq ?? 0;
   }
 
-  /** Timelines of many sessions in one query (DataLoader batch). */
   /**
    * Timelines of many sessions (DataLoader batch), read in chunks of TIMELINE_CHUNK rows by `seq` with
    * a turn of the event loop between them: one session with 10,000s of events would otherwise hold the

@@ -1,6 +1,6 @@
 import type { SqlQueryable } from '@prisma/driver-adapter-utils';
 import type { Database } from '../db/client';
-import { type FixedQuery, INBOX, select } from '../db/fixed-statements';
+import { type FixedQuery, forEachEngine, INBOX, placeholders, select, textArgs } from '../db/fixed-statements';
 import { FixedInsert } from '../db/fixed-writes';
 import type { Inbox, Message, MessageAttachment, MessageChunk } from '../generated/sqlite/client';
 import type { InboxHolding } from './inbox-quota';
@@ -46,8 +46,6 @@ export const CHUNK_INSERT = new FixedInsert<MessageChunk>('MessageChunk', {
   data: 'bytes',
 });
 
-const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
-
 /** One query text per number of addresses (a batch has up to BATCH_MAX_ITEMS). */
 const inboxesByAddress = new Map<number, FixedQuery<Inbox>>();
 
@@ -66,13 +64,8 @@ export function inboxesAt(db: Database, on: SqlQueryable, addresses: string[]): 
 export async function holdingsOn(db: Database, on: SqlQueryable, inboxIds: string[]): Promise<Map<string, InboxHolding>> {
   const held = new Map<string, InboxHolding>(inboxIds.map((id) => [id, { count: 0, bytes: 0 }]));
   if (!inboxIds.length) return held;
-  const sql = `SELECT "inboxId", COUNT(*), COALESCE(SUM("sizeBytes"), 0) FROM "Message" WHERE "inboxId" IN (${placeholders(inboxIds.length)}) GROUP BY "inboxId"`;
-  let n = 0;
-  const result = await on.queryRaw({
-    sql: db.provider === 'postgresql' ? sql.replace(/\?/g, () => `$${++n}`) : sql,
-    args: inboxIds,
-    argTypes: inboxIds.map(() => ({ scalarType: 'string', arity: 'scalar' }) as const),
-  });
+  const sql = forEachEngine(`SELECT "inboxId", COUNT(*), COALESCE(SUM("sizeBytes"), 0) FROM "Message" WHERE "inboxId" IN (${placeholders(inboxIds.length)}) GROUP BY "inboxId"`);
+  const result = await on.queryRaw({ sql: sql[db.provider], args: inboxIds, argTypes: textArgs(inboxIds.length) });
   for (const [inboxId, count, bytes] of result.rows) held.set(inboxId as string, { count: Number(count), bytes: Number(bytes) });
   return held;
 }

@@ -1,6 +1,6 @@
 import type { SqlQueryable } from '@prisma/driver-adapter-utils';
 import type { Database } from '../db/client';
-import { type FixedQuery, select, WAIT } from '../db/fixed-statements';
+import { type FixedQuery, placeholders, select, WAIT } from '../db/fixed-statements';
 import type { Wait } from '../generated/sqlite/client';
 
 /** One query text per number of inboxes (a group commit has up to 64). */
@@ -14,8 +14,7 @@ const pendingByInboxes = new Map<number, FixedQuery<Wait>>();
 export function pendingWaitsOf(db: Database, on: SqlQueryable, inboxIds: string[]): Promise<Wait[]> {
   let query = pendingByInboxes.get(inboxIds.length);
   if (!query) {
-    const placeholders = inboxIds.map(() => '?').join(', ');
-    query = select('Wait', WAIT, `"inboxId" IN (${placeholders}) AND "status" = 'pending'`, '"createdAt" ASC, "id" ASC');
+    query = select('Wait', WAIT, `"inboxId" IN (${placeholders(inboxIds.length)}) AND "status" = 'pending'`, '"createdAt" ASC, "id" ASC');
     pendingByInboxes.set(inboxIds.length, query);
   }
   return db.fixed.all(query, inboxIds, on);
