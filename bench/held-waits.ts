@@ -86,9 +86,9 @@ const LONG_POLL_S = 60;
 /**
  * Seconds between a burst of work and an idle window. After a burst (the seeding, 10,000 arrivals, a
  * by-id load) V8's memory reducer runs up to three full collections, the first ~8 s after allocation
- * drops: 0.2–0.4 s of CPU with 10,000 held (measured with --trace-gc), which fell inside the window in
- * some runs and not in others (4.6–6.3 % of a core against 1.3–1.5 %). It is the burst's cost, not
- * holding's, so both windows start after it.
+ * drops: on SQLite it fell inside an unsettled window in some runs and not in others (4.6–6.3 % of a
+ * core against 1.3–1.5 %). It is the burst's cost, not holding's. On PostgreSQL it came 17–20 s after
+ * the arrivals (about 1.5 s of CPU with 10,000 held), later than this settling (bench/README.md).
  */
 const SETTLE_S = 12;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

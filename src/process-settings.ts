@@ -20,6 +20,7 @@ if (!nodeFlags.includes('liftoff')) setFlagsFromString('--liftoff-only');
 // After a full collection V8 lets the old generation grow up to 4× what was still live before it collects
 // again. Under long requests (a 50-session nested page takes 150–200 ms, so its garbage is promoted) that
 // headroom fills with garbage: the gateway peaked at 309 MB through the benchmark. A factor of 2
-// collects sooner for a few % more CPU per request (bench/README.md, "Peak memory"). A
+// collects sooner: 225 MB, with no CPU cost the benchmark could see (an earlier A/B read 3–7 % by id;
+// bench/README.md, "Peak memory"). A
 // `--heap-growing-percent` given to node wins (`=0` is V8's own sizing); NODE_OPTIONS refuses the flag.
 if (!nodeFlags.includes('heap-growing-percent')) setFlagsFromString('--heap-growing-percent=100');
