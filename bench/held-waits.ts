@@ -6,7 +6,7 @@
  * when one answers still pending), and beside them `streams` open event streams (half SSE, half
  * graphql-ws; bench/held-streams.ts). Measured, in this order:
  *   1. none held: the gateway's idle CPU over the window, and by-id (REST) latency;
- *   2. N held: after SETTLE_S, the same idle CPU window (no long-poll ends inside it: holding, settling,
+ *   2. N held: after settling (settle()), the same idle CPU window (no long-poll ends inside it: holding, settling,
  *      the window and the by-id run fit in the 60 s a long-poll is held), RSS growth per held wait,
  *      SQL statements over the window per held wait, and by-id latency beside them;
  *   3. none held again (the long-polls' clients gone): by-id latency, a second baseline.
@@ -25,7 +25,7 @@ import { cpuSecondsOf, dropSchema, memoryOf, type ServerProcess, startGatewayWit
 import { round } from './report';
 import { cannon, scenarios, summarize } from './scenarios';
 import { seedRich } from './seed';
-import { serverStatementCount } from './statements';
+import { serverMetric, serverStatementCount } from './statements';
 
 export interface HeldOptions {
   engine: 'sqlite' | 'postgresql';
@@ -60,6 +60,12 @@ export interface HeldResult {
     statementsPerHeldWait: number | null;
     /** Long-polls that answered inside the held window (should be 0: nothing happened). */
     answeredInWindow: number;
+    /** Full collections inside each window (0 when settling waited them out). */
+    majorCollectionsNoneHeld: number | null;
+    majorCollectionsHeld: number | null;
+    /** Settling before each window: seconds, full collections and gateway CPU (% of one core). */
+    settledNoneHeld: Settled;
+    settledHeld: Settled;
   };
   /**
    * RSS before, with the streams open (before the long-polls), and with both (after the window); per
@@ -84,13 +90,19 @@ export interface HeldResult {
 
 const LONG_POLL_S = 60;
 /**
- * Seconds between a burst of work and an idle window. After a burst (the seeding, 10,000 arrivals, a
- * by-id load) V8's memory reducer runs up to three full collections, the first ~8 s after allocation
- * drops: on SQLite it fell inside an unsettled window in some runs and not in others (4.6–6.3 % of a
- * core against 1.3–1.5 %). It is the burst's cost, not holding's. On PostgreSQL it came 17–20 s after
- * the arrivals (about 1.5 s of CPU with 10,000 held), later than this settling (bench/README.md).
+ * Settling between a burst of work (the seeding, 10,000 arrivals, a by-id load) and an idle window. Once
+ * allocation drops, V8's memory reducer runs up to three full collections of what the burst left, the
+ * first 8–20 s later: on PostgreSQL with 10,000 held about 1.5 s of CPU, 17–20 s after the arrivals. It is
+ * paid once per burst, by the burst, and holding costs nothing after it; a window over it measured 10–12 %
+ * of a core against 1.3 % (bench/README.md, "Idle CPU and V8's memory reducer"). So settling lasts at least
+ * SETTLE_MIN_S, then until a full collection has come and gone (none for SETTLE_QUIET_S) or SETTLE_MAX_S.
+ * What it cost is recorded beside the window, and a collection inside the window is recorded too.
  */
-const SETTLE_S = 12;
+const SETTLE_MIN_S = 8;
+const SETTLE_QUIET_S = 3;
+/** Holding (10,000 at 1,000/s: ~13 s with its reads), this, the window and the by-id run fit in 58 s. */
+const SETTLE_MAX_S = 25;
+const MAJOR_COLLECTIONS = 'sessions_gateway_nodejs_gc_duration_seconds_count{kind="major"}';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -277,20 +289,57 @@ async function readsDone(base: string): Promise<void> {
   }
 }
 
-/** CPU (% of one core) and statements of the gateway (and its database backends) over `seconds` of doing nothing asked. */
-async function idleWindow(gateway: ServerProcess, seconds: number, databaseUrl: string | null): Promise<{ cpuPercent: number | null; dbCpuPercent: number | null; statements: number | null }> {
+interface Settled {
+  seconds: number;
+  /** Full collections while settling (V8's after the burst), and the gateway's CPU meanwhile. */
+  majorCollections: number | null;
+  cpuPercent: number | null;
+}
+
+/** Waits out the collections after a burst (SETTLE_MIN_S … SETTLE_MAX_S). /metrics is read every 2 s. */
+async function settle(gateway: ServerProcess): Promise<Settled> {
+  const started = Date.now();
+  const cpu0 = cpuSecondsOf(gateway.pid);
+  const first = await serverMetric(gateway.url, MAJOR_COLLECTIONS);
+  let last = first;
+  let changedAt: number | null = null;
+  const elapsed = () => (Date.now() - started) / 1000;
+  while (elapsed() < SETTLE_MAX_S) {
+    await sleep(Math.min(2, SETTLE_MAX_S - elapsed()) * 1000);
+    const now = await serverMetric(gateway.url, MAJOR_COLLECTIONS);
+    if (now === null) break; // an older build without the metric: SETTLE_MIN_S alone
+    if (now !== last) changedAt = Date.now();
+    last = now;
+    const quietFor = changedAt === null ? 0 : (Date.now() - changedAt) / 1000;
+    if (elapsed() >= SETTLE_MIN_S && changedAt !== null && quietFor >= SETTLE_QUIET_S) break;
+  }
+  if (elapsed() < SETTLE_MIN_S) await sleep((SETTLE_MIN_S - elapsed()) * 1000);
+  const cpu1 = cpuSecondsOf(gateway.pid);
+  const seconds = elapsed();
+  return {
+    seconds: round(seconds, 1),
+    majorCollections: first === null || last === null ? null : last - first,
+    cpuPercent: cpu0 === null || cpu1 === null ? null : round(((cpu1 - cpu0) / seconds) * 100, 2),
+  };
+}
+
+/** CPU (% of one core), statements and full collections of the gateway (and its database backends) over `seconds` of doing nothing asked. */
+async function idleWindow(gateway: ServerProcess, seconds: number, databaseUrl: string | null): Promise<{ cpuPercent: number | null; dbCpuPercent: number | null; statements: number | null; majorCollections: number | null }> {
   const backends = databaseUrl ? sampleBackends(gateway.pid, databaseUrl) : null;
   const stmt0 = await serverStatementCount(gateway.url);
+  const gc0 = await serverMetric(gateway.url, MAJOR_COLLECTIONS);
   const cpu0 = cpuSecondsOf(gateway.pid);
   await sleep(seconds * 1000);
   const cpu1 = cpuSecondsOf(gateway.pid);
   const dbSeconds = backends ? await backends.stop() : null;
   const stmt1 = await serverStatementCount(gateway.url);
+  const gc1 = await serverMetric(gateway.url, MAJOR_COLLECTIONS);
   return {
     cpuPercent: cpu0 === null || cpu1 === null ? null : ((cpu1 - cpu0) / seconds) * 100,
     dbCpuPercent: dbSeconds === null ? null : (dbSeconds / seconds) * 100,
-    // The /metrics read at the start is one request; it runs no statement.
+    // The /metrics reads at the start are requests; they run no statement.
     statements: stmt0 === null || stmt1 === null ? null : stmt1 - stmt0,
+    majorCollections: gc0 === null || gc1 === null ? null : gc1 - gc0,
   };
 }
 
@@ -319,9 +368,9 @@ export async function runHeldWaits(opts: HeldOptions, databaseUrl: string, log: 
   const brief = (l: ReturnType<typeof summarize>) => ({ p50: round(l.p50, 2), p99: round(l.p99, 2), requestsPerSec: round(l.requestsPerSec), errors: l.errors });
 
   await quiet(gateway.url);
-  log(`▶ none held: idle ${opts.windowS} s (after ${SETTLE_S} s settling), then by-id ${opts.byIdS} s`);
   const pgUrl = opts.engine === 'postgresql' ? databaseUrl : null;
-  await sleep(SETTLE_S * 1000);
+  const settledNone = await settle(gateway);
+  log(`▶ none held: idle ${opts.windowS} s (after ${settledNone.seconds} s settling, ${settledNone.majorCollections} full collections), then by-id ${opts.byIdS} s`);
   const idleNone = await idleWindow(gateway, opts.windowS, pgUrl);
   const noneBefore = await byIdRun();
   await quiet(gateway.url);
@@ -341,11 +390,12 @@ export async function runHeldWaits(opts: HeldOptions, databaseUrl: string, log: 
   const started = Date.now();
   const holder = await holdSettled(gateway.url, key, ids, opts.rate, own);
   const secondsToHoldAll = (Date.now() - started) / 1000;
-  if (secondsToHoldAll + SETTLE_S + opts.windowS + opts.byIdS > LONG_POLL_S - 2) {
-    log(`  (holding took ${round(secondsToHoldAll, 1)} s: some long-polls will answer inside the window; raise --held-rate or shorten --held-window)`);
+  if (secondsToHoldAll + SETTLE_MAX_S + opts.windowS + opts.byIdS > LONG_POLL_S - 2) {
+    log(`  (holding took ${round(secondsToHoldAll, 1)} s: some long-polls may answer inside the window; raise --held-rate or shorten --held-window)`);
   }
-  log(`  sent ${holder.sent} in ${round(secondsToHoldAll, 1)} s; idle ${opts.windowS} s after ${SETTLE_S} s settling`);
-  await sleep(SETTLE_S * 1000);
+  log(`  sent ${holder.sent} in ${round(secondsToHoldAll, 1)} s; settling`);
+  const settledHeld = await settle(gateway);
+  log(`  settled in ${settledHeld.seconds} s (${settledHeld.majorCollections} full collections, ${settledHeld.cpuPercent} % of a core); idle ${opts.windowS} s`);
   const answeredBefore = holder.answered;
   const eventsBefore = streams?.eventsAfterOpen ?? 0;
   const idleHeld = await idleWindow(gateway, opts.windowS, pgUrl);
@@ -378,6 +428,10 @@ export async function runHeldWaits(opts: HeldOptions, databaseUrl: string, log: 
       statementsHeld: idleHeld.statements,
       statementsPerHeldWait: perWait(idleHeld.statements, idleNone.statements),
       answeredInWindow,
+      majorCollectionsNoneHeld: idleNone.majorCollections,
+      majorCollectionsHeld: idleHeld.majorCollections,
+      settledNoneHeld: settledNone,
+      settledHeld,
     },
     memory: {
       rssBeforeMB: round(rssBeforeMB, 1),
@@ -419,7 +473,10 @@ export function heldMarkdown(r: HeldResult, machine: string, commit: string): st
     ...rows,
     '',
     `Idle window ${r.windowS} s: gateway CPU ${r.idle.cpuPercentNoneHeld} % of a core with none held, ${r.idle.cpuPercentHeld} % with ${r.held} held; ` +
-      `SQL statements ${r.idle.statementsNoneHeld} vs ${r.idle.statementsHeld}; long-polls answered inside the window: ${r.idle.answeredInWindow}.` +
+      `SQL statements ${r.idle.statementsNoneHeld} vs ${r.idle.statementsHeld}; long-polls answered inside the window: ${r.idle.answeredInWindow}; ` +
+      `full collections inside it ${r.idle.majorCollectionsNoneHeld} vs ${r.idle.majorCollectionsHeld}. Settling before it (V8's collections after a burst): ` +
+      `${r.idle.settledNoneHeld.seconds} s, ${r.idle.settledNoneHeld.majorCollections} full collections, ${r.idle.settledNoneHeld.cpuPercent} % of a core with none held; ` +
+      `${r.idle.settledHeld.seconds} s, ${r.idle.settledHeld.majorCollections} full collections, ${r.idle.settledHeld.cpuPercent} % with ${r.held} held.` +
       (r.idle.dbCpuPercentHeld === null ? '' : ` The gateway's PostgreSQL backends: ${r.idle.dbCpuPercentNoneHeld} % with none held, ${r.idle.dbCpuPercentHeld} % with ${r.held} held.`),
     r.streams
       ? `RSS ${r.memory.rssBeforeMB} MB before, ${r.memory.rssStreamsMB} MB with ${r.streams} streams open (${r.memory.rssPerStreamKB} KB per stream), ${r.memory.rssHeldMB} MB with the ${r.held} long-polls too (${r.memory.rssPerLongPollKB} KB per long-poll; ${r.memory.rssPerHeldWaitKB} KB per held item). Events received by the streams inside the window: ${r.streamEventsInWindow}. Holding all took ${r.secondsToHoldAll} s.` +

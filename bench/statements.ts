@@ -94,11 +94,21 @@ export interface StatementCount {
  * The gateway's own count, from `GET /metrics` (`sessions_gateway_sql_statements_total`), when the
  * build has that endpoint; null otherwise.
  */
-export async function serverStatementCount(base: string): Promise<number | null> {
+export function serverStatementCount(base: string): Promise<number | null> {
+  return serverMetric(base, 'sessions_gateway_sql_statements_total');
+}
+
+/**
+ * One sample of the gateway's /metrics: `name` alone matches it with any labels (the first such line),
+ * `name{label="value"}` that line exactly. null when /metrics does not answer or has no such sample.
+ */
+export async function serverMetric(base: string, sample: string): Promise<number | null> {
   try {
     const res = await fetch(`${base}/metrics`);
     if (res.status !== 200) return null;
-    const m = /^sessions_gateway_sql_statements_total(?:\{[^}]*\})?\s+([0-9.e+]+)\s*$/m.exec(await res.text());
+    const escaped = sample.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const labels = sample.includes('{') ? '' : '(?:\\{[^}]*\\})?';
+    const m = new RegExp(`^${escaped}${labels}\\s+([0-9.e+]+)\\s*$`, 'm').exec(await res.text());
     return m ? Number(m[1]) : null;
   } catch {
     return null;

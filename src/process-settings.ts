@@ -24,3 +24,7 @@ if (!nodeFlags.includes('liftoff')) setFlagsFromString('--liftoff-only');
 // bench/README.md, "Peak memory"). A
 // `--heap-growing-percent` given to node wins (`=0` is V8's own sizing); NODE_OPTIONS refuses the flag.
 if (!nodeFlags.includes('heap-growing-percent')) setFlagsFromString('--heap-growing-percent=100');
+
+// V8's memory reducer stays on: it does the full collections a burst leaves while the process is idle.
+// Turned off (`node --no-memory-reducer`; it cannot be set from here, V8 reads it when it sets up the heap)
+// the same collections came during the next load instead (bench/README.md, "Idle CPU and V8's memory reducer").
