@@ -91,17 +91,18 @@ export interface HeldResult {
 const LONG_POLL_S = 60;
 /**
  * Settling between a burst of work (the seeding, 10,000 arrivals, a by-id load) and an idle window. Once
- * allocation drops, V8's memory reducer runs up to three full collections of what the burst left, the
- * first 8–20 s later: on PostgreSQL with 10,000 held about 1.5 s of CPU, 17–20 s after the arrivals. It is
- * paid once per burst, by the burst, and holding costs nothing after it; a window over it measured 10–12 %
- * of a core against 1.3 % (bench/README.md, "Idle CPU and V8's memory reducer"). So settling lasts at least
- * SETTLE_MIN_S, then until a full collection has come and gone (none for SETTLE_QUIET_S) or SETTLE_MAX_S.
- * What it cost is recorded beside the window, and a collection inside the window is recorded too.
+ * its allocation rate, averaged with the burst's, is low, V8's memory reducer runs up to three full
+ * collections of what the burst left: 8–30 s after it in our runs, later after bigger bursts, on
+ * PostgreSQL with 10,000 held about 1.5 s of CPU. It is paid once per burst, by the burst, and holding
+ * costs nothing after it; a window over it read 10–12 % of a core against 1.3 % (bench/README.md, "Idle
+ * CPU and V8's memory reducer"). So settling lasts at least SETTLE_MIN_S, then until a full collection
+ * has come and gone (none for SETTLE_QUIET_S), or for as long as the long-polls' 60 s leave. What it cost
+ * is recorded beside the window, and so are full collections inside the window.
  */
 const SETTLE_MIN_S = 8;
 const SETTLE_QUIET_S = 3;
-/** Holding (10,000 at 1,000/s: ~13 s with its reads), this, the window and the by-id run fit in 58 s. */
-const SETTLE_MAX_S = 25;
+/** Before the none-held window, where no long-poll's 60 s limit the wait. */
+const SETTLE_MAX_NONE_HELD_S = 40;
 const MAJOR_COLLECTIONS = 'sessions_gateway_nodejs_gc_duration_seconds_count{kind="major"}';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -293,19 +294,21 @@ interface Settled {
   seconds: number;
   /** Full collections while settling (V8's after the burst), and the gateway's CPU meanwhile. */
   majorCollections: number | null;
+  /** Seconds into settling when the last of them was seen (read every 2 s); null for none. */
+  lastCollectionS: number | null;
   cpuPercent: number | null;
 }
 
-/** Waits out the collections after a burst (SETTLE_MIN_S … SETTLE_MAX_S). /metrics is read every 2 s. */
-async function settle(gateway: ServerProcess): Promise<Settled> {
+/** Waits out the collections after a burst (SETTLE_MIN_S … maxS). /metrics is read every 2 s. */
+async function settle(gateway: ServerProcess, maxS: number): Promise<Settled> {
   const started = Date.now();
   const cpu0 = cpuSecondsOf(gateway.pid);
   const first = await serverMetric(gateway.url, MAJOR_COLLECTIONS);
   let last = first;
   let changedAt: number | null = null;
   const elapsed = () => (Date.now() - started) / 1000;
-  while (elapsed() < SETTLE_MAX_S) {
-    await sleep(Math.min(2, SETTLE_MAX_S - elapsed()) * 1000);
+  while (elapsed() < maxS) {
+    await sleep(Math.min(2, maxS - elapsed()) * 1000);
     const now = await serverMetric(gateway.url, MAJOR_COLLECTIONS);
     if (now === null) break; // an older build without the metric: SETTLE_MIN_S alone
     if (now !== last) changedAt = Date.now();
@@ -319,6 +322,7 @@ async function settle(gateway: ServerProcess): Promise<Settled> {
   return {
     seconds: round(seconds, 1),
     majorCollections: first === null || last === null ? null : last - first,
+    lastCollectionS: changedAt === null ? null : round((changedAt - started) / 1000, 1),
     cpuPercent: cpu0 === null || cpu1 === null ? null : round(((cpu1 - cpu0) / seconds) * 100, 2),
   };
 }
@@ -369,7 +373,7 @@ export async function runHeldWaits(opts: HeldOptions, databaseUrl: string, log: 
 
   await quiet(gateway.url);
   const pgUrl = opts.engine === 'postgresql' ? databaseUrl : null;
-  const settledNone = await settle(gateway);
+  const settledNone = await settle(gateway, SETTLE_MAX_NONE_HELD_S);
   log(`▶ none held: idle ${opts.windowS} s (after ${settledNone.seconds} s settling, ${settledNone.majorCollections} full collections), then by-id ${opts.byIdS} s`);
   const idleNone = await idleWindow(gateway, opts.windowS, pgUrl);
   const noneBefore = await byIdRun();
@@ -390,12 +394,13 @@ export async function runHeldWaits(opts: HeldOptions, databaseUrl: string, log: 
   const started = Date.now();
   const holder = await holdSettled(gateway.url, key, ids, opts.rate, own);
   const secondsToHoldAll = (Date.now() - started) / 1000;
-  if (secondsToHoldAll + SETTLE_MAX_S + opts.windowS + opts.byIdS > LONG_POLL_S - 2) {
+  // The window and by-id run end before the first long-polls' 60 s do (2 s to spare); settling gets the rest.
+  const settleMaxS = LONG_POLL_S - 2 - secondsToHoldAll - opts.windowS - opts.byIdS;
+  if (settleMaxS < SETTLE_MIN_S) {
     log(`  (holding took ${round(secondsToHoldAll, 1)} s: some long-polls may answer inside the window; raise --held-rate or shorten --held-window)`);
   }
-  log(`  sent ${holder.sent} in ${round(secondsToHoldAll, 1)} s; settling`);
-  const settledHeld = await settle(gateway);
-  log(`  settled in ${settledHeld.seconds} s (${settledHeld.majorCollections} full collections, ${settledHeld.cpuPercent} % of a core); idle ${opts.windowS} s`);
+  log(`  sent ${holder.sent} in ${round(secondsToHoldAll, 1)} s; settling (at most ${round(Math.max(SETTLE_MIN_S, settleMaxS), 1)} s)`);
+  const settledHeld = await settle(gateway, Math.max(SETTLE_MIN_S, settleMaxS));
   const answeredBefore = holder.answered;
   const eventsBefore = streams?.eventsAfterOpen ?? 0;
   const idleHeld = await idleWindow(gateway, opts.windowS, pgUrl);

@@ -7,7 +7,7 @@
  *   npm run bench -- [--quick] [--skip held,smtp,…] [--only rest-get,…,scale,held,smtp,live]
  *                    [--sessions 1000] [--scale-sessions 100000] [--duration 10] [--warmup 2]
  *                    [--connections 32] [--rounds 5] [--engine sqlite|postgresql] [--seed auto|api|direct]
- *                    [--held 10000] [--held-window 15] [--held-rate 1000] [--out bench/results]
+ *                    [--held 10000] [--held-window 10] [--held-rate 1000] [--out bench/results]
  *   --held-streams 1000 (streams held beside the long-polls); --otp-deliveries 300 --otp-rate 10 (the otp part)
  */
 import { execFileSync } from 'node:child_process';
@@ -70,7 +70,7 @@ function usage(problem?: string): never {
       '  --quick           smaller N: 4 s per scenario, 3 rounds, 20,000 sessions at scale, 1,000 held, shorter sub-benches',
       '  --scale-sessions N  sessions of the list-at-scale part (default 100000; the list at 1,000 runs beside it)',
       '  --held N          long-polls held by the held-waits part (default 10000)',
-      '  --held-window S   its idle measurement window in seconds (default 15)',
+      '  --held-window S   its idle measurement window in seconds (default 10)',
       '  --held-rate R     long-polls it opens per second while holding starts (default 1000)',
       '  --held-streams N  open event streams beside them, half SSE, half graphql-ws (default 1000; 0: none)',
       '  --otp-deliveries N  measured mails of the otp part (default 300)    --otp-rate R  mails per second (default 10)',
@@ -95,7 +95,7 @@ function options(): Options {
         seed: { type: 'string', default: 'auto' },
         out: { type: 'string', default: join(ROOT, 'bench', 'results') },
         held: { type: 'string', default: '10000' },
-        'held-window': { type: 'string', default: '15' },
+        'held-window': { type: 'string', default: '10' },
         'held-rate': { type: 'string', default: '1000' },
         skip: { type: 'string' },
         quick: { type: 'boolean', default: false },
@@ -138,7 +138,7 @@ function options(): Options {
   if (skipped.has('core')) only = [];
   only = only.filter((n) => !skipped.has(n));
   parts = PART_NAMES.filter((p) => parts.includes(p) && !skipped.has(p));
-  const held = { count: int('held', quick && parsed.held === '10000' ? '1000' : parsed.held!, 1), windowS: int('held-window', quick && parsed['held-window'] === '15' ? '10' : parsed['held-window']!, 1), rate: int('held-rate', parsed['held-rate']!, 1), streams: int('held-streams', quick && parsed['held-streams'] === '1000' ? '200' : parsed['held-streams']!, 0) };
+  const held = { count: int('held', quick && parsed.held === '10000' ? '1000' : parsed.held!, 1), windowS: int('held-window', parsed['held-window']!, 1), rate: int('held-rate', parsed['held-rate']!, 1), streams: int('held-streams', quick && parsed['held-streams'] === '1000' ? '200' : parsed['held-streams']!, 0) };
   const engineRaw = parsed.engine ?? (process.env.BENCH_DATABASE_URL ? 'postgresql' : 'sqlite');
   const engine = engineRaw === 'sqlite' ? 'sqlite' : ['postgresql', 'postgres', 'pg'].includes(engineRaw) ? 'postgresql' : usage(`unknown engine "${engineRaw}"`);
   if (engine === 'postgresql' && !process.env.BENCH_DATABASE_URL) usage('--engine postgresql needs BENCH_DATABASE_URL=postgresql://user@host:port/db');
