@@ -401,6 +401,7 @@ export async function runHeldWaits(opts: HeldOptions, databaseUrl: string, log: 
   }
   log(`  sent ${holder.sent} in ${round(secondsToHoldAll, 1)} s; settling (at most ${round(Math.max(SETTLE_MIN_S, settleMaxS), 1)} s)`);
   const settledHeld = await settle(gateway, Math.max(SETTLE_MIN_S, settleMaxS));
+  log(`  settled in ${settledHeld.seconds} s (${settledHeld.majorCollections} full collections, the last at ${settledHeld.lastCollectionS} s; ${settledHeld.cpuPercent} % of a core); idle ${opts.windowS} s`);
   const answeredBefore = holder.answered;
   const eventsBefore = streams?.eventsAfterOpen ?? 0;
   const idleHeld = await idleWindow(gateway, opts.windowS, pgUrl);
