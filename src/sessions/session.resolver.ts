@@ -3,6 +3,7 @@ import { Arg, Ctx, FieldResolver, ID, Info, Mutation, Query, Resolver, Root } fr
 import type { Context } from '../graphql/context';
 import { AFTER_ARG, LIMIT_ARG, OFFSET_ARG } from '../graphql/page-args';
 import { selectedFields } from '../graphql/selection';
+import { slicedList } from '../graphql/sliced-list';
 import { TimelineEvent } from '../history/event.type';
 import { Replay } from '../history/replay.type';
 import { Inbox } from '../inboxes/inbox.type';
@@ -77,8 +78,11 @@ export class SessionResolver {
     return session.preloaded?.waitIds ?? ctx.loaders.sessionWaitIds.load(session.id);
   }
 
-  @FieldResolver(() => [TimelineEvent], { description: 'Every event of the session, in the order it happened.' })
-  timeline(@Root() session: Session, @Ctx() ctx: Context): Promise<TimelineEvent[]> {
-    return ctx.loaders.sessionTimeline.load(session.id);
+  @FieldResolver(() => [TimelineEvent], {
+    description:
+      'Every event of the session, in the order it happened. Read 1,000 and completed 500 at a time, so a long timeline does not hold the server up; for long timelines prefer `events`, a page at a time.',
+  })
+  async timeline(@Root() session: Session, @Ctx() ctx: Context): Promise<(TimelineEvent | Promise<TimelineEvent>)[]> {
+    return slicedList(await ctx.loaders.sessionTimeline.load(session.id));
   }
 }
