@@ -82,8 +82,8 @@ async function heldPart(ctx: PartContext): Promise<PartResult> {
   const result: HeldResult = await runHeldWaits(opts, database.url, ctx.log, onCleanup);
   const at = ` (${result.held.toLocaleString('en-US')} held)`;
   const rows = heldTargets(result);
-  const ids = rows.map((t) => (t.name.startsWith('PostgreSQL') ? 'idle-cpu-with-database' : t.name.startsWith('idle CPU') ? 'idle-cpu' : t.name.startsWith('RSS') ? 'rss-per-wait' : t.name.startsWith('no database') ? 'statements-per-wait' : t.name.startsWith('by-id') ? 'by-id-p99' : 'none-refused'));
-  const limits: Record<string, [number, 'min' | 'max']> = { 'idle-cpu-with-database': [5, 'max'], 'idle-cpu': [3, 'max'], 'rss-per-wait': [20, 'max'], 'statements-per-wait': [0.01, 'max'], 'by-id-p99': [1.5, 'max'], 'none-refused': [0, 'max'] };
+  const ids = rows.map((t) => (t.name.startsWith('PostgreSQL') ? 'idle-cpu-with-database' : t.name.startsWith('idle CPU') ? 'idle-cpu' : t.name.startsWith('RSS') ? 'rss-per-wait' : t.name.startsWith('no database') ? 'statements-per-wait' : t.name.startsWith('by-id') ? 'by-id-p99' : t.name.startsWith('no stream') ? 'streams-none-refused' : 'none-refused'));
+  const limits: Record<string, [number, 'min' | 'max']> = { 'idle-cpu-with-database': [5, 'max'], 'idle-cpu': [3, 'max'], 'rss-per-wait': [20, 'max'], 'statements-per-wait': [0.01, 'max'], 'by-id-p99': [1.5, 'max'], 'none-refused': [0, 'max'], 'streams-none-refused': [0, 'max'] };
   const targets = rows.map((t, i) => {
     const [threshold, direction] = limits[ids[i]!]!;
     const value = typeof t.value === 'number' ? t.value : null;
