@@ -92,7 +92,7 @@ const LONG_POLL_S = 60;
 /**
  * Settling between a burst of work (the seeding, 10,000 arrivals, a by-id load) and an idle window. Once
  * its allocation rate, averaged with the burst's, is low, V8's memory reducer runs up to three full
- * collections of what the burst left: 8–30 s after it in our runs, later after bigger bursts, on
+ * collections of what the burst left: 16–32 s after it in our runs with 10,000 held, later after bigger bursts, on
  * PostgreSQL with 10,000 held about 1.5 s of CPU. It is paid once per burst, by the burst, and holding
  * costs nothing after it; a window over it read 10–12 % of a core against 1.3 % (bench/README.md, "Idle
  * CPU and V8's memory reducer"). So settling lasts at least SETTLE_MIN_S, then until a full collection
