@@ -82,12 +82,10 @@ async function heldPart(ctx: PartContext): Promise<PartResult> {
   const result: HeldResult = await runHeldWaits(opts, database.url, ctx.log, onCleanup);
   const at = ` (${result.held.toLocaleString('en-US')} held)`;
   const rows = heldTargets(result);
-  const ids = rows.map((t) => (t.name.startsWith('PostgreSQL') ? 'idle-cpu-with-database' : t.name.startsWith('idle CPU') ? 'idle-cpu' : t.name.startsWith('RSS') ? 'rss-per-wait' : t.name.startsWith('no database') ? 'statements-per-wait' : t.name.startsWith('by-id') ? 'by-id-p99' : t.name.startsWith('no stream') ? 'streams-none-refused' : 'none-refused'));
-  const limits: Record<string, [number, 'min' | 'max']> = { 'idle-cpu-with-database': [5, 'max'], 'idle-cpu': [3, 'max'], 'rss-per-wait': [20, 'max'], 'statements-per-wait': [0.01, 'max'], 'by-id-p99': [1.5, 'max'], 'none-refused': [0, 'max'], 'streams-none-refused': [0, 'max'] };
-  const targets = rows.map((t, i) => {
-    const [threshold, direction] = limits[ids[i]!]!;
+  const targets = rows.map((t) => {
+    const [threshold, direction] = t.limit;
     const value = typeof t.value === 'number' ? t.value : null;
-    const made = judged(`1.held-waits.${ids[i]}`, t.name.replace(/ with N held/, ''), value, threshold, direction, `${t.value}${at}`);
+    const made = judged(`1.held-waits.${t.id}`, t.name.replace(/ with N held/, ''), value, threshold, direction, `${t.value}${at}`);
     // The scenario's own verdict where its rule is not a plain threshold (statements: strictly below).
     return made.pass === null ? made : { ...made, pass: t.pass, status: t.pass ? ('met' as const) : ('missed' as const) };
   });
