@@ -85,7 +85,9 @@ async function heldPart(ctx: PartContext): Promise<PartResult> {
   const targets = rows.map((t) => {
     const [threshold, direction] = t.limit;
     const value = typeof t.value === 'number' ? t.value : null;
-    const made = judged(`1.held-waits.${t.id}`, t.name.replace(/ with N held/, ''), value, threshold, direction, `${t.value}${at}`);
+    const spread = 'spread' in t ? t.spread : null;
+    const rounds = spread ? ` median; per round ${spread.min}–${spread.max}` : '';
+    const made = judged(`1.held-waits.${t.id}`, t.name.replace(/ with N held/, ''), value, threshold, direction, `${t.value}${rounds}${at}`, spread);
     // The scenario's own verdict where its rule is not a plain threshold (statements: strictly below).
     return made.pass === null ? made : { ...made, pass: t.pass, status: t.pass ? ('met' as const) : ('missed' as const) };
   });

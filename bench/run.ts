@@ -7,7 +7,7 @@
  *   npm run bench -- [--quick] [--skip held,smtp,…] [--only rest-get,…,scale,held,smtp,live]
  *                    [--sessions 1000] [--scale-sessions 100000] [--duration 10] [--warmup 2]
  *                    [--connections 32] [--rounds 5] [--engine sqlite|postgresql] [--seed auto|api|direct]
- *                    [--held 10000] [--held-window 10] [--held-rate 1000] [--out bench/results]
+ *                    [--held 10000] [--held-window 8] [--held-rate 2000] [--out bench/results]
  *   --held-streams 1000 (streams held beside the long-polls); --otp-deliveries 300 --otp-rate 10 (the otp part)
  */
 import { execFileSync } from 'node:child_process';
@@ -70,8 +70,8 @@ function usage(problem?: string): never {
       '  --quick           smaller N: 4 s per scenario, 3 rounds, 20,000 sessions at scale, 1,000 held, shorter sub-benches',
       '  --scale-sessions N  sessions of the list-at-scale part (default 100000; the list at 1,000 runs beside it)',
       '  --held N          long-polls held by the held-waits part (default 10000)',
-      '  --held-window S   its idle measurement window in seconds (default 10)',
-      '  --held-rate R     long-polls it opens per second while holding starts (default 1000)',
+      '  --held-window S   its idle measurement window in seconds (default 8)',
+      '  --held-rate R     long-polls it opens per second while holding starts (default 2000)',
       '  --held-streams N  open event streams beside them, half SSE, half graphql-ws (default 1000; 0: none)',
       '  --otp-deliveries N  measured mails of the otp part (default 300)    --otp-rate R  mails per second (default 10)',
       '',
@@ -95,8 +95,8 @@ function options(): Options {
         seed: { type: 'string', default: 'auto' },
         out: { type: 'string', default: join(ROOT, 'bench', 'results') },
         held: { type: 'string', default: '10000' },
-        'held-window': { type: 'string', default: '10' },
-        'held-rate': { type: 'string', default: '1000' },
+        'held-window': { type: 'string', default: '8' },
+        'held-rate': { type: 'string', default: '2000' },
         skip: { type: 'string' },
         quick: { type: 'boolean', default: false },
         'scale-sessions': { type: 'string' },
