@@ -87,6 +87,14 @@ export class SessionService {
   async getWithChildren(ownerId: string, id: string, want: { inboxes: ChildRead; waits: ChildRead }): Promise<Session> {
     if (!isId('session', id)) throw new NotFoundError('Session');
     const { fixed } = this.db;
+    if (want.inboxes === 'ids' && want.waits === 'ids') {
+      // What REST's session body reads: on PostgreSQL one statement.
+      const read = await fixed.sessionWithChildIds(id);
+      if (!read || read.session.ownerId !== ownerId) throw new NotFoundError('Session');
+      const session = toSession(read.session);
+      session.preloaded = { inboxIds: read.inboxIds, waitIds: read.waitIds };
+      return session;
+    }
     // Together: on PostgreSQL the three round trips overlap; a session not found costs two idle reads.
     const [row, inboxes, waits] = await Promise.all([
       fixed.sessionById(id),

@@ -73,6 +73,9 @@ describe('fixed statements', () => {
       const waits = await db.prisma.wait.findMany({ where: { sessionId: id }, orderBy: order });
       expect(await db.fixed.waitsOfSession(id)).toStrictEqual(waits);
       expect(await db.fixed.waitIdsOfSession(id)).toStrictEqual(waits.map((r) => r.id));
+      // On PostgreSQL one statement for the three (ARRAY subqueries), on SQLite the three.
+      const withChildIds = { session: byPrisma, inboxIds: inboxes.map((r) => r.id), waitIds: waits.map((r) => r.id) };
+      expect(await db.fixed.sessionWithChildIds(id)).toStrictEqual(withChildIds);
     }
     for (const { id } of seeded.waits) {
       const byPrisma = await db.prisma.wait.findUnique({ where: { id } });
@@ -112,6 +115,9 @@ describe('fixed statements', () => {
     expect(await db.fixed.waitById('wait_0000000000000000000000')).toBeNull();
     expect(await db.fixed.waitIdsOfSession('sess_0000000000000000000000')).toStrictEqual([]);
     expect(db.statements.count - before).toBe(3);
+    const beforeWithChildIds = db.statements.count;
+    expect(await db.fixed.sessionWithChildIds('sess_0000000000000000000000')).toBeNull();
+    expect(db.statements.count - beforeWithChildIds).toBe(db.provider === 'postgresql' ? 1 : 3);
   });
 
   it('see a write at once: the next read after a commit returns it', async () => {
@@ -192,6 +198,7 @@ describe('fixed statements across two instances on one database', () => {
     const inbox = await a.services.inboxes.create(owner, { sessionId: session.id });
     expect(await b.db.fixed.sessionById(session.id)).toStrictEqual(await a.db.prisma.session.findUnique({ where: { id: session.id } }));
     expect(await b.db.fixed.inboxIdsOfSession(session.id)).toStrictEqual([inbox.id]);
+    expect((await b.db.fixed.sessionWithChildIds(session.id))!.inboxIds).toStrictEqual([inbox.id]);
     const wait = await a.services.waits.create(owner, { inboxId: inbox.id, type: WaitType.otp });
     expect((await b.services.waits.get(owner, wait.id)).status).toBe('pending');
     await a.services.waits.cancel(owner, wait.id);
