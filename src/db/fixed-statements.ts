@@ -120,14 +120,17 @@ function ids(table: string, where: string, orderBy: string): FixedQuery<string> 
 /** Children of a session in the order Prisma is asked for them everywhere: oldest first, id breaking ties. */
 const CHILD_ORDER = '"createdAt" ASC, "id" ASC';
 
+/** A session's inboxes, deleted ones left out (as everywhere the API lists them), and its waits. */
+const INBOXES_OF_SESSION = '"sessionId" = ? AND "deletedAt" IS NULL';
+const WAITS_OF_SESSION = '"sessionId" = ?';
+
 export const FIXED = {
   sessionById: select('Session', SESSION, '"id" = ?'),
   waitById: select('Wait', WAIT, '"id" = ?'),
-  /** A session's inboxes, deleted ones left out (as everywhere the API lists them). */
-  inboxesOfSession: select('Inbox', INBOX, '"sessionId" = ? AND "deletedAt" IS NULL', CHILD_ORDER),
-  inboxIdsOfSession: ids('Inbox', '"sessionId" = ? AND "deletedAt" IS NULL', CHILD_ORDER),
-  waitsOfSession: select('Wait', WAIT, '"sessionId" = ?', CHILD_ORDER),
-  waitIdsOfSession: ids('Wait', '"sessionId" = ?', CHILD_ORDER),
+  inboxesOfSession: select('Inbox', INBOX, INBOXES_OF_SESSION, CHILD_ORDER),
+  inboxIdsOfSession: ids('Inbox', INBOXES_OF_SESSION, CHILD_ORDER),
+  waitsOfSession: select('Wait', WAIT, WAITS_OF_SESSION, CHILD_ORDER),
+  waitIdsOfSession: ids('Wait', WAITS_OF_SESSION, CHILD_ORDER),
 } as const;
 
 /** A session with its inboxes' and waits' ids: what REST's session body and `session { inboxIds waitIds }` read. */
@@ -146,15 +149,16 @@ export interface SessionWithChildIds {
  */
 export const SESSION_WITH_CHILD_IDS: PostgresQuery<SessionWithChildIds> = (() => {
   const columns = Object.keys(SESSION).map((n) => `s."${n}"`);
-  const childIds = (table: string, where: string) => `ARRAY(SELECT "id" FROM "${table}" WHERE "sessionId" = s."id"${where} ORDER BY ${CHILD_ORDER})`;
-  const n = columns.length;
+  // The same filters as inboxIdsOfSession and waitIdsOfSession, the session's id in place of the argument.
+  const childIds = (table: string, where: string) => `ARRAY(SELECT "id" FROM "${table}" WHERE ${where.replace('?', 's."id"')} ORDER BY ${CHILD_ORDER})`;
+  const idsAt = columns.length;
   return {
     sql: {
-      postgresql: `SELECT ${columns.join(', ')}, ${childIds('Inbox', ' AND "deletedAt" IS NULL')} AS "inboxIds", ${childIds('Wait', '')} AS "waitIds" FROM "Session" s WHERE s."id" = $1`,
+      postgresql: `SELECT ${columns.join(', ')}, ${childIds('Inbox', INBOXES_OF_SESSION)} AS "inboxIds", ${childIds('Wait', WAITS_OF_SESSION)} AS "waitIds" FROM "Session" s WHERE s."id" = $1`,
     },
     argTypes: textArgs(1),
     // The session's columns come first, in SESSION's order: its decoder reads those and no further.
-    decode: (values) => ({ session: FIXED.sessionById.decode(values), inboxIds: values[n] as string[], waitIds: values[n + 1] as string[] }),
+    decode: (values) => ({ session: FIXED.sessionById.decode(values), inboxIds: values[idsAt] as string[], waitIds: values[idsAt + 1] as string[] }),
   };
 })();
 
