@@ -1,6 +1,6 @@
 import './process-settings';
 import 'reflect-metadata';
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import { type App, createApp } from './app';
 import { createFirstKey, firstKeyNotice } from './auth/first-key';
 import { type Config, loadConfig } from './config';
@@ -8,6 +8,7 @@ import { explainDatabaseError } from './db/database-errors';
 import { lockSqliteDatabase } from './db/sqlite-process-lock';
 import { providerOf } from './db/url';
 import { waitForPostgres } from './db/wait-for-postgres';
+import { createHttpServer } from './http/http-server';
 import { applyServerTimeouts } from './http/server-timeouts';
 import { createLogger, type Logger } from './logger';
 import { describeFailure } from './startup/failure';
@@ -42,7 +43,7 @@ async function main(): Promise<void> {
     await closeBriefly(gateway);
     process.exit(0);
   };
-  const server = createServer(gateway.app);
+  const server = createHttpServer(gateway.app);
   applyServerTimeouts(server, config);
   gateway.attachWebSockets(server);
   server.keepAliveTimeout = 5_000;

@@ -1,4 +1,5 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
+import { createHttpServer } from '../../src/http/http-server';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,7 +25,7 @@ beforeAll(async () => {
   url.searchParams.set('application_name', APP_NAME); // lets the test find exactly this gateway's backends
   const config = loadConfig({ DATABASE_URL: url.toString(), BOOTSTRAP_API_KEY: KEY, LOG_LEVEL: 'silent', AUTH_CACHE_TTL_MS: '0' });
   app = await createApp(config);
-  server = createServer(app.app);
+  server = createHttpServer(app.app);
   applyServerTimeouts(server, config);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

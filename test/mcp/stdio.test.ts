@@ -1,4 +1,5 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
+import { createHttpServer } from '../../src/http/http-server';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -92,7 +93,7 @@ describe('the stdio bridge across a gateway restart', () => {
     const config = loadConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'silent', SMTP_PORT: '0', BOOTSTRAP_API_KEY: key });
     const start = async (port: number): Promise<{ app: App; server: Server; port: number }> => {
       const app = await createApp(config);
-      const server = createServer(app.app);
+      const server = createHttpServer(app.app);
       applyServerTimeouts(server, config);
       await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
       return { app, server, port: (server.address() as AddressInfo).port };

@@ -1,4 +1,5 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
+import { createHttpServer } from '../../src/http/http-server';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, createApp } from '../../src/app';
@@ -26,7 +27,7 @@ let b: Instance;
 async function instance(url: string): Promise<Instance> {
   const config = loadConfig({ DATABASE_URL: url, LOG_LEVEL: 'silent', BOOTSTRAP_API_KEY: KEY, SETTLE_INTERVAL_MS: '200' });
   const app = await createApp(config);
-  const server = createServer(app.app);
+  const server = createHttpServer(app.app);
   applyServerTimeouts(server, config);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { app, server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };

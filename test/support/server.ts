@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
+import { createHttpServer } from '../../src/http/http-server';
 import type { AddressInfo } from 'node:net';
 import { type App, type AppDeps, createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
@@ -19,6 +20,8 @@ export interface TestServer {
   apiKey: string;
   otherKey: string;
   app: App;
+  /** The node server in front of the app (createHttpServer, as main.ts serves it). */
+  server: Server;
   /** The SMTP port on 127.0.0.1 when started with `{ smtp: true }`, else null. */
   smtpPort: number | null;
   request<T = any>(method: string, path: string, opts?: { body?: unknown; rawBody?: string; key?: string | null; headers?: Record<string, string> }): Promise<Reply<T>>;
@@ -35,7 +38,7 @@ export async function startServer(opts: { env?: Record<string, string>; deps?: A
   const app = await createApp(config, opts.deps);
   const apiKey = await app.services.apiKeys.create('alice');
   const otherKey = await app.services.apiKeys.create('bob');
-  const server: Server = createServer(app.app);
+  const server: Server = createHttpServer(app.app);
   applyServerTimeouts(server, config);
   app.attachWebSockets(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -67,6 +70,7 @@ export async function startServer(opts: { env?: Record<string, string>; deps?: A
     apiKey,
     otherKey,
     app,
+    server,
     smtpPort,
     request,
     gql: (query, variables, key) => request('POST', '/graphql', { body: { query, variables }, key }),
