@@ -3,7 +3,7 @@ import type { Express } from 'express';
 
 /**
  * node:http's server for an Express app, with every request and response born with the prototype
- * Express would give it. Use it wherever the app is served (main.ts, tests, the benchmark).
+ * Express would give it. Use it wherever the app is served (main.ts and the tests do).
  *
  * Express re-parents node's request and response as they arrive (`Object.setPrototypeOf(req,
  * app.request)` in app.handle). V8 then treats those objects, and the node code that touches them for

@@ -1,4 +1,4 @@
-import type { IncomingMessage, Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -82,7 +82,6 @@ describe('createHttpServer', () => {
   });
 
   it('differs from a plain node server, where Express has to re-parent each request', async () => {
-    const { createServer } = await import('node:http');
     const app = probeApp();
     const server = createServer(app);
     const arrivals = watchArrivals(server, app);
