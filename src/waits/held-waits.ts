@@ -9,8 +9,11 @@ export const waitTopic = (id: string) => `wait:${id}`;
  * holder is busy reading the database is kept, so none is lost between a read and the next wait.
  */
 export interface Hold {
-  /** Resolves on the next wake, or after `ms` (a timer in memory; no database read meanwhile). */
-  next(ms: number): Promise<void>;
+  /**
+   * Resolves on the next wake (true), or after `ms` without one (false): a timer in memory, no
+   * database read meanwhile.
+   */
+  next(ms: number): Promise<boolean>;
   /** Unregisters everything this hold added (map entries, listeners, timer). Idempotent. */
   release(): void;
 }
@@ -115,7 +118,7 @@ export class HeldWaits {
 
 class HoldEntry implements Hold {
   private woken = false;
-  private resolve: (() => void) | null = null;
+  private resolve: ((woken: boolean) => void) | null = null;
   private timer: NodeJS.Timeout | undefined;
   private released = false;
   private readonly onAbort = () => this.wake();
@@ -127,24 +130,29 @@ class HoldEntry implements Hold {
     signal?.addEventListener('abort', this.onAbort, { once: true });
   }
 
-  next(ms: number): Promise<void> {
+  next(ms: number): Promise<boolean> {
     if (this.woken || this.released || this.signal?.aborted) {
       this.woken = false;
-      return Promise.resolve();
+      return Promise.resolve(true);
     }
     return new Promise((resolve) => {
       this.resolve = resolve;
-      this.timer = setTimeout(() => this.wake(), Math.max(0, ms));
+      this.timer = setTimeout(() => this.settle(false), Math.max(0, ms));
     });
   }
 
   wake(): void {
+    this.settle(true);
+  }
+
+  /** Ends the pending next() (woken, or its time ran out); a wake with none pending is kept for the next. */
+  private settle(woken: boolean): void {
     clearTimeout(this.timer);
     this.timer = undefined;
     const resolve = this.resolve;
     this.resolve = null;
-    if (resolve) resolve();
-    else this.woken = true;
+    if (resolve) resolve(woken);
+    else if (woken) this.woken = true;
   }
 
   release(): void {

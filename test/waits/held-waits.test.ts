@@ -144,6 +144,27 @@ describe('held long-polls', () => {
     expect(row.status).toBe('timed_out');
   });
 
+  it('a long-poll whose window runs out with nothing happening answers without reading the wait again', async () => {
+    const wait = await pendingWait();
+    const fixed = s.app.db.fixed;
+    const original = fixed.waitById;
+    let reads = 0;
+    fixed.waitById = (id, on) => {
+      if (id === wait.id) reads++;
+      return original.call(fixed, id, on);
+    };
+    try {
+      const poll = await holdPoll(wait.id, 1);
+      const answer = await poll.answer;
+      expect(answer.status).toBe(200);
+      expect(answer.body).toMatchObject({ id: wait.id, status: 'pending' });
+      // Its first read only: the end of its window woke nothing, so the wait is as that read found it.
+      expect(reads).toBe(1);
+    } finally {
+      fixed.waitById = original;
+    }
+  });
+
   it('a long-poll released by its client going away leaves nothing behind', async () => {
     const wait = await pendingWait();
     const client = new AbortController();
