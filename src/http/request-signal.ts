@@ -29,7 +29,7 @@ const watchers = new WeakMap<AbortSignal, Set<() => void>>();
  * EventTarget memory leak", a false alarm with more than 10 long-polls) and cost O(n) to add and
  * remove. So the signal gets one listener, and the watchers a Set.
  */
-function onShutdown(shutdown: AbortSignal, fn: () => void): () => void {
+export function onShutdown(shutdown: AbortSignal, fn: () => void): () => void {
   let set = watchers.get(shutdown);
   if (!set) {
     const made = new Set<() => void>();

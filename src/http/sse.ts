@@ -1,6 +1,7 @@
 import type { Response } from 'express';
 import type { ExecutionResult } from 'graphql';
 import type { StreamEnd, StreamTransport } from '../history/live-events';
+import { onShutdown } from './request-signal';
 
 /** One SSE message: `id:` (the cursor), `event:` (the type), `data:` (JSON). */
 export interface SseMessage {
@@ -47,8 +48,10 @@ export class SseConnection implements StreamTransport {
     const stop = () => void results.return?.();
     const shuttingDown = () => this.end('shutdown', { error: 'Service unavailable', message: 'Server shutting down; reconnect with Last-Event-ID' });
     res.once('close', stop);
+    // One watcher in a Set, not a listener per stream on the shared signal (see onShutdown).
+    let unwatch = () => {};
     if (this.opts.shutdown.aborted) shuttingDown();
-    else this.opts.shutdown.addEventListener('abort', shuttingDown, { once: true });
+    else unwatch = onShutdown(this.opts.shutdown, shuttingDown);
     this.heartbeat = setInterval(() => this.write(': heartbeat\n\n'), this.opts.heartbeatMs);
     try {
       for await (const result of results) {
@@ -63,7 +66,7 @@ export class SseConnection implements StreamTransport {
         if (!this.write(`id: ${m.id}\nevent: ${m.event}\ndata: ${JSON.stringify(m.data)}\n\n`)) await this.drained();
       }
     } finally {
-      this.opts.shutdown.removeEventListener('abort', shuttingDown);
+      unwatch();
       res.off('close', stop);
       this.end(null);
     }

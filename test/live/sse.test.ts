@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { shutdownWatchers } from '../../src/http/request-signal';
+import { waitUntil } from '../operations/helpers';
 import { createSession, expectError, invalid, SESSION_NOT_FOUND, UNAUTHORIZED } from '../sessions/helpers';
 import { startServer, type TestServer } from '../support/server';
 import { openSse, seedEvents, sleep } from './helpers';
@@ -96,5 +98,28 @@ describe('GET /api/v1/sessions/{id}/events (Server-Sent Events)', () => {
     expect(last.event).toBe('error');
     expect(last.retry).toBeDefined();
     expect(JSON.parse(last.data!)).toEqual({ error: 'Unauthorized', message: 'The API key was revoked' });
+  });
+});
+
+describe('many SSE streams and the shutdown signal', () => {
+  it('a dozen streams watch it without a listener each (no MaxListenersExceededWarning), and leave nothing behind', async () => {
+    const many = await startServer({ env: { MAX_STREAMS_PER_KEY: '20' } });
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      const session = await createSession(many);
+      const before = shutdownWatchers(many.app.shutdownSignal);
+      const streams = await Promise.all(Array.from({ length: 12 }, () => openSse(`${many.url}/api/v1/sessions/${session.id}/events`, many.apiKey)));
+      await Promise.all(streams.map((st) => st.until(1)));
+      expect(shutdownWatchers(many.app.shutdownSignal)).toBeGreaterThanOrEqual(before + 12);
+      await sleep(50); // Node emits its warning on a later tick
+      expect(warnings.filter((w) => w.startsWith('MaxListenersExceededWarning'))).toEqual([]);
+      for (const st of streams) st.abort();
+      await waitUntil('the streams to be released', () => shutdownWatchers(many.app.shutdownSignal) === before, 10_000);
+    } finally {
+      process.off('warning', onWarning);
+      await many.close();
+    }
   });
 });
