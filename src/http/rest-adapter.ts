@@ -75,6 +75,11 @@ export interface RestRoute {
    * One long list then never holds the event loop for the whole of it (see paged-body.ts).
    */
   allPages?: AllPages;
+  /**
+   * REST names of GraphQL arguments named otherwise (`events(first:)` is the timeline's `?limit=`): a
+   * BAD_USER_INPUT error about such an argument (its `extensions.field`) names it as the REST client sent it.
+   */
+  restNames?: Readonly<Record<string, string>>;
 }
 
 export interface RestRequest {
@@ -378,12 +383,19 @@ function graphQLErrorReply(opts: OperationOptions, route: PreparedRoute, result:
   // No data at all means the variables were refused before execution: explain it in field terms.
   const message = code === 'BAD_USER_INPUT' && !result.data
     ? (describeVariableErrors(opts.schema, route.definitions, variables) ?? formatted.message)
-    : formatted.message;
+    : inRestTerms(route, formatted.extensions?.field, formatted.message);
   const reply = mapped(route, code, message);
   // A limit met inside an operation (MAX_HELD_PER_KEY) says when to retry, as the rate limit does.
   const retryAfter = formatted.extensions?.retryAfterSeconds;
   if (code === 'RATE_LIMITED' && typeof retryAfter === 'number') reply.headers = { 'Retry-After': String(retryAfter) };
   return reply;
+}
+
+/** `first must be …` → `limit must be …` where the route's REST name for `first` is `limit`. */
+function inRestTerms(route: Pick<RestRoute, 'restNames'>, field: unknown, message: string): string {
+  if (typeof field !== 'string') return message;
+  const restName = route.restNames?.[field];
+  return restName && message.startsWith(`${field} `) ? `${restName}${message.slice(field.length)}` : message;
 }
 
 /** An error thrown outside the operation (auth, rate limit, bugs) → the contract's status and body. */

@@ -83,6 +83,7 @@ export const sessionRoutes: RestRoute[] = [
       }
     }`,
     variables: ({ params, query }) => ({ id: params.id, paged: query.limit !== undefined || query.after !== undefined, limit: query.limit, after: query.after }),
+    restNames: { first: 'limit' },
     body: (data) =>
       data.session.events
         ? { events: data.session.events.edges.map((e: { node: unknown }) => e.node), next: data.session.events.pageInfo.hasNextPage ? data.session.events.pageInfo.endCursor : null }

@@ -70,8 +70,10 @@ describe('paged timeline', () => {
   it('refuses bad limits and cursors with 400, and another owner’s session with 404', async () => {
     const session = await createSession(s);
     for (const [query, message] of [
-      ['?limit=0', 'first must be an integer between 1 and 500'],
-      ['?limit=501', 'first must be an integer between 1 and 500'],
+      // Named as the REST client sent it (the GraphQL argument is events(first:)).
+      ['?limit=0', 'limit must be an integer between 1 and 500'],
+      ['?limit=501', 'limit must be an integer between 1 and 500'],
+      ['?limit=ten', 'limit must be an integer'],
       ['?after=nonsense!', 'after is not a valid cursor'],
       ['?after=', 'after is not a valid cursor'],
     ]) {
