@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const ROOT = join(__dirname, '..');
@@ -44,7 +44,11 @@ export async function startServer(
   const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let out = '';
+  // BENCH_SERVER_LOGS=dir keeps each server's whole output (stdout and stderr) in dir/<name>-<pid>.log.
+  const logDir = process.env.BENCH_SERVER_LOGS;
+  if (logDir) mkdirSync(logDir, { recursive: true });
   const keep = (d: Buffer) => {
+    if (logDir) appendFileSync(join(logDir, `${name}-${child.pid}.log`), d);
     out += d.toString();
     if (out.length > 200_000) out = out.slice(-100_000); // a chatty server must not grow the bench's memory
   };
