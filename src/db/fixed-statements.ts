@@ -1,4 +1,5 @@
 import type { ArgType, SqlQueryable } from '@prisma/driver-adapter-utils';
+import DataLoader from 'dataloader';
 import type { Database as SqliteConnection, Statement } from 'better-sqlite3';
 import type { Inbox, Session, Wait } from '../generated/sqlite/client';
 import type { Provider } from './url';
@@ -163,12 +164,25 @@ export const SESSION_WITH_CHILD_IDS: PostgresQuery<SessionWithChildIds> = (() =>
 })();
 
 /**
+ * PostgreSQL only: waits by id, many in one statement (`= ANY($1)`, one text whatever their number).
+ * FixedStatements.waitById sends the reads of one turn of the event loop through it: 10,000 long-polls
+ * renewing together were 10,000 round trips queued for a pool of 10, past its 5 s wait on a loaded machine.
+ */
+export const WAITS_BY_IDS: PostgresQuery<Wait> = (() => {
+  const one = select('Wait', WAIT, '"id" = ANY(?)');
+  return { sql: { postgresql: one.sql.postgresql }, argTypes: [{ scalarType: 'string', arity: 'list' }], decode: one.decode };
+})();
+
+/** The most waits one WAITS_BY_IDS statement reads. */
+const WAITS_PER_READ = 500;
+
+/**
  * PostgreSQL: these texts run as named prepared statements (parsed and planned once per connection,
  * then only bound and executed), through the adapter's `statementNameGenerator`. Every other statement
  * stays unnamed, as Prisma sends it.
  */
 const POSTGRES_NAMES = new Map(
-  Object.entries({ ...FIXED, sessionWithChildIds: SESSION_WITH_CHILD_IDS }).map(([name, q]) => [q.sql.postgresql, `sg_fixed_${name}`]),
+  Object.entries({ ...FIXED, sessionWithChildIds: SESSION_WITH_CHILD_IDS, waitsByIds: WAITS_BY_IDS }).map(([name, q]) => [q.sql.postgresql, `sg_fixed_${name}`]),
 );
 
 export function postgresStatementName(sql: string): string | undefined {
@@ -207,6 +221,16 @@ export function sqliteReaderRun(connection: SqliteConnection, count: () => void)
 export class FixedStatements {
   private adapter: SqlQueryable | undefined;
   private sqliteRun: SqliteRun | undefined;
+  /**
+   * PostgreSQL: the by-id reads of waits issued in one turn of the event loop, as one statement
+   * (WAITS_BY_IDS). Nothing is cached: each read runs after it was asked for, so it sees every write
+   * committed before. SQLite reads in-process and synchronously, one by one.
+   */
+  private readonly waitReads = new DataLoader<string, Wait | null>((ids) => this.waitsByIds(ids), {
+    cache: false,
+    maxBatchSize: WAITS_PER_READ,
+    batchScheduleFn: (run) => setImmediate(run),
+  });
 
   constructor(
     private readonly provider: Provider,
@@ -252,7 +276,19 @@ export class FixedStatements {
   }
 
   waitById(id: string, on?: SqlQueryable): Promise<Wait | null> {
+    if (!on && this.provider === 'postgresql') return this.waitReads.load(id);
     return this.first(FIXED.waitById, [id], on);
+  }
+
+  private async waitsByIds(ids: readonly string[]): Promise<(Wait | null)[]> {
+    if (!this.adapter) await this.connected();
+    const { rows } = await this.adapter!.queryRaw({ sql: WAITS_BY_IDS.sql.postgresql, args: [ids], argTypes: WAITS_BY_IDS.argTypes });
+    const byId = new Map<string, Wait>();
+    for (const values of rows) {
+      const wait = WAITS_BY_IDS.decode(values);
+      byId.set(wait.id, wait);
+    }
+    return ids.map((id) => byId.get(id) ?? null);
   }
 
   inboxesOfSession(sessionId: string, on?: SqlQueryable): Promise<Inbox[]> {

@@ -120,6 +120,18 @@ describe('fixed statements', () => {
     expect(db.statements.count - beforeWithChildIds).toBe(db.provider === 'postgresql' ? 1 : 3);
   });
 
+  it('reads of waits by id asked in one turn: on PostgreSQL one statement for all, each the row Prisma returns, null for a missing id', async () => {
+    const { db } = s.app;
+    const seeded = await seed();
+    const ids = [...seeded.waits.map((w) => w.id), 'wait_0000000000000000000000', seeded.waits[0]!.id];
+    const before = db.statements.count;
+    const rows = await Promise.all(ids.map((id) => db.fixed.waitById(id)));
+    expect(db.statements.count - before).toBe(db.provider === 'postgresql' ? 1 : ids.length);
+    const byPrisma = await Promise.all(ids.map((id) => db.prisma.wait.findUnique({ where: { id } })));
+    expect(rows).toStrictEqual(byPrisma);
+    expect(rows.at(-2)).toBeNull();
+  });
+
   it('see a write at once: the next read after a commit returns it', async () => {
     const { db, services } = s.app;
     const session = await services.sessions.create(ownerId, { name: 'rw', metadata: { v: 1 } });
