@@ -56,7 +56,9 @@ async function authenticateCounted(req: Request, res: Response, keys: ApiKeyServ
   try {
     return await authenticate(req.headers, keys);
   } catch (err) {
-    failures.fail(address);
+    // Only a refused key counts: a lookup that failed (the database did not answer) says nothing about
+    // the client, and counting it blocked every client behind one address when the pool ran dry.
+    if (err instanceof UnauthenticatedError) failures.fail(address);
     throw err;
   }
 }

@@ -70,4 +70,25 @@ describe('failed-authentication limit per client address', () => {
     expect((await call('127.0.0.4', s.apiKey, 'POST', '/graphql', { query: '{ sessions { pagination { total } } }' })).status).toBe(200);
     expect((await call('127.0.0.4', 'sgk_wrong_key_000000000000000000000000', 'GET', '/api/v1/sessions')).status).toBe(401);
   });
+
+  it('a key lookup that fails for another reason (the database) is not a failed authentication: the address is not blocked', async () => {
+    const keys = s.app.services.apiKeys;
+    const lookup = keys.authenticate;
+    // The key's lookup fails as it does when the database cannot answer (pg-pool's wait running out).
+    keys.authenticate = async () => {
+      throw new Error('timeout exceeded when trying to connect');
+    };
+    try {
+      for (let i = 0; i <= LIMIT; i++) {
+        const r = await call('127.0.0.5', s.apiKey, 'GET', '/api/v1/sessions');
+        expect(r.status).toBe(500);
+        expect(r.body).toEqual({ error: 'Internal server error', message: 'Failed to list sessions' });
+      }
+    } finally {
+      keys.authenticate = lookup;
+    }
+    const before = await limitsHit();
+    expect((await call('127.0.0.5', s.apiKey, 'GET', '/api/v1/sessions')).status).toBe(200);
+    expect(await limitsHit()).toBe(before);
+  });
 });
