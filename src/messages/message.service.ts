@@ -32,7 +32,7 @@ const BATCH_MAX_BYTES = 8 * 1024 * 1024;
  * Under load, a batch waits this long for more deliveries before it starts (GroupCommit's lingerMs). Each
  * commit costs the same CPU whatever it carries (a COMMIT with synchronous=FULL, BEGIN, the batch's
  * reads): without the wait, 10 busy SMTP clients made batches of 1.7 messages on average, and the
- * commits were a third of the ingest's CPU (bench/README.md, SMTP ingest).
+ * COMMITs alone were a sixth of the ingest's CPU (bench/README.md, SMTP ingest, round 5).
  */
 const BATCH_LINGER_MS = 2;
 /** How long RCPT TO trusts what an inbox was known to hold (see requireRoom), and for how many inboxes. */
