@@ -27,7 +27,7 @@ export default defineConfig(async () => {
         env: { SG_TEST_ENGINE: 'postgresql' },
         globalSetup: ['test/support/global-setup.ts'],
         // What does not touch the database runs once, in the sqlite project.
-        exclude: ['**/node_modules/**', 'test/extract/**', 'test/config/**', 'test/http/ide.test.ts', 'test/live/ide-subscription.test.ts', 'test/graphql/schema.test.ts', 'test/db/migrations.test.ts', 'test/db/sqlite-connections.test.ts', 'test/db/statement-cache.test.ts', 'test/db/group-commit.test.ts', 'test/bench/**', 'test/operations/node-engines.test.ts', 'test/operations/listen-backlog.test.ts',
+        exclude: ['**/node_modules/**', 'test/extract/**', 'test/config/**', 'test/http/ide.test.ts', 'test/live/ide-subscription.test.ts', 'test/graphql/schema.test.ts', 'test/db/migrations.test.ts', 'test/db/sqlite-connections.test.ts', 'test/db/statement-cache.test.ts', 'test/db/group-commit.test.ts', 'test/db/ids.test.ts', 'test/bench/**', 'test/operations/node-engines.test.ts', 'test/operations/listen-backlog.test.ts',
           // Start-up on SQLite (its own files); PostgreSQL's start-up is in test/startup/*.pg.test.ts.
           'test/startup/startup.test.ts',
           // HTTP clients and pages: the engine behind the server changes nothing for them.

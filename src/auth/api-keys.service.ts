@@ -107,12 +107,13 @@ export class ApiKeyService {
   private async store(ownerName: string, key: string, attempt = 1): Promise<void> {
     // Creating an owner races with other instances creating the same one: the loser tries again and finds it.
     await this.db.tx(async (tx) => {
+      const now = this.clock();
       const owner = await tx.owner.upsert({
         where: { name: ownerName },
-        create: { id: newId('owner'), name: ownerName, createdAt: this.clock() },
+        create: { id: newId('owner', now), name: ownerName, createdAt: now },
         update: {},
       });
-      await tx.apiKey.create({ data: { id: newId('apiKey'), ownerId: owner.id, prefix: displayPrefix(key), hash: hashKey(key), createdAt: this.clock() } });
+      await tx.apiKey.create({ data: { id: newId('apiKey', now), ownerId: owner.id, prefix: displayPrefix(key), hash: hashKey(key), createdAt: now } });
     }).catch((err: unknown) => {
       if (attempt < 3 && isUniqueViolation(err)) return this.store(ownerName, key, attempt + 1);
       throw err;

@@ -44,8 +44,11 @@ export interface DatabaseOptions {
   statementTimeoutMs?: number;
 }
 
-/** `SELECT 1 AS "sg_adapter_tx" -- 17`: see adapterTx. */
-const ADAPTER_TX_PROBE = 'SELECT 1 AS "sg_adapter_tx" -- ';
+/**
+ * See adapterTx. The probe's number is its argument, not part of its text: one statement text stays
+ * prepared (a text per transaction was prepared anew each time and pushed others out of the cache).
+ */
+const ADAPTER_TX_PROBE: Record<Provider, string> = { sqlite: 'SELECT ? AS "sg_adapter_tx"', postgresql: 'SELECT $1::int AS "sg_adapter_tx"' };
 
 /** Opens the database for the gateway (and its CLIs): the right adapter, pool and session settings. */
 export async function createDatabase(opts: DatabaseOptions): Promise<Database> {
@@ -56,12 +59,12 @@ export async function createDatabase(opts: DatabaseOptions): Promise<Database> {
   // statement with a number of its own is sent through the client and recognised on its way through
   // the adapter (robust against any interleaving of concurrent transactions).
   const adapterTxOf = new WeakMap<Tx, SqlQueryable>();
-  const probes = new Map<string, Tx>();
+  const probes = new Map<number, Tx>();
   let probeSeq = 0;
   const seen: AdapterListener = {
     connected: (adapter) => fixed.attach(adapter, sqliteReaderOf(adapter, statements)),
-    transactionStatement: (adapterTx, sql) => {
-      const tx = probes.size && sql.startsWith(ADAPTER_TX_PROBE) ? probes.get(sql) : undefined;
+    transactionStatement: (adapterTx, { sql, args }) => {
+      const tx = probes.size && sql === ADAPTER_TX_PROBE[provider] ? probes.get(Number(args[0])) : undefined;
       if (tx) adapterTxOf.set(tx, adapterTx);
     },
   };
@@ -74,10 +77,10 @@ export async function createDatabase(opts: DatabaseOptions): Promise<Database> {
     adapterTx: async (tx) => {
       let adapterTx = adapterTxOf.get(tx);
       if (adapterTx) return adapterTx;
-      const probe = `${ADAPTER_TX_PROBE}${++probeSeq}`;
+      const probe = ++probeSeq;
       probes.set(probe, tx);
       try {
-        await tx.$queryRawUnsafe(probe);
+        await tx.$queryRawUnsafe(ADAPTER_TX_PROBE[provider], probe);
       } finally {
         probes.delete(probe);
       }

@@ -40,12 +40,12 @@ export class StatementCounter {
     const wrapped: T = proxy(tx, {
       queryRaw: (original) => (q: SqlQuery) => {
         this.count++;
-        seen.transactionStatement?.(wrapped, q.sql);
+        seen.transactionStatement?.(wrapped, q);
         return original(q);
       },
       executeRaw: (original) => (q: SqlQuery) => {
         this.count++;
-        seen.transactionStatement?.(wrapped, q.sql);
+        seen.transactionStatement?.(wrapped, q);
         return original(q);
       },
     });
@@ -55,7 +55,7 @@ export class StatementCounter {
 
 export interface AdapterListener {
   connected?(adapter: SqlDriverAdapter): void;
-  transactionStatement?(tx: SqlQueryable, sql: string): void;
+  transactionStatement?(tx: SqlQueryable, statement: SqlQuery): void;
 }
 
 /**

@@ -87,7 +87,7 @@ export class HistoryService {
     if (!events.length) return;
     const now = this.clock();
     const data: NewEvent[] = events.map((e) => ({
-      id: newId('event'),
+      id: newId('event', e.at ?? now),
       ownerId: e.ownerId,
       sessionId: e.sessionId,
       type: e.type,

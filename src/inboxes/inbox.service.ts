@@ -76,7 +76,7 @@ export class InboxService {
           const now = this.clock();
           const created = await tx.inbox.create({
             data: {
-              id: newId('inbox'),
+              id: newId('inbox', now),
               ownerId,
               sessionId,
               // Random local part: addresses are as unguessable as ids, so nobody can mail a stranger's inbox.

@@ -13,7 +13,7 @@ const list = (csv: string) => (csv ? csv.split(',') : []);
 export function messageRow(inbox: { id: string; ownerId: string }, mail: IncomingMail, receivedAt: Date): MessageRow {
   const details = mail.details ?? NO_DETAILS;
   return {
-    id: newId('message'),
+    id: newId('message', receivedAt),
     ownerId: inbox.ownerId,
     inboxId: inbox.id,
     fromAddr: mail.from,

@@ -52,7 +52,7 @@ export class SessionService {
     const name = requireText('name', input.name, SESSION_NAME_MAX);
     const metadata = jsonObject('metadata', input.metadata, SESSION_METADATA_MAX_BYTES);
     const now = this.clock();
-    const id = newId('session');
+    const id = newId('session', now);
     const row = await this.db.tx(async (tx) => {
       const created = await tx.session.create({
         data: { id, ownerId, name, metadata: metadata as object, status: SessionStatus.active, createdAt: now, updatedAt: now },

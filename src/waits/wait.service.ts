@@ -99,7 +99,7 @@ export class WaitService {
       return this.history.recordStep(tx, { sessionId, action: 'create_wait', input: stepInput, output: (w) => ({ id: w.id }) }, async () => {
         const now = this.clock();
         const found = since ? await this.firstReceived(tx, inbox.id, since, now, input.type, filters) : null;
-        const id = newId('wait');
+        const id = newId('wait', now);
         const created = await tx.wait.create({
           data: {
             id,
