@@ -20,11 +20,11 @@ import type { Provider } from './url';
  */
 
 /** How a column's adapter value becomes the model's value: what Prisma's result mapping does per type. */
-type Kind = 'text' | 'int' | 'datetime' | 'json';
+type Kind = 'text' | 'int' | 'bigint' | 'datetime' | 'json';
 
 /** One entry per field of the model, its kind following from the field's type: nothing can be left out. */
 type Columns<M> = {
-  [K in keyof M]-?: NonNullable<M[K]> extends Date ? 'datetime' : NonNullable<M[K]> extends number ? 'int' : NonNullable<M[K]> extends string ? 'text' : 'json';
+  [K in keyof M]-?: NonNullable<M[K]> extends Date ? 'datetime' : NonNullable<M[K]> extends number ? 'int' : NonNullable<M[K]> extends bigint ? 'bigint' : NonNullable<M[K]> extends string ? 'text' : 'json';
 };
 
 const SESSION: Columns<Session> = {
@@ -65,6 +65,8 @@ export const INBOX: Columns<Inbox> = {
   createdAt: 'datetime',
   expiresAt: 'datetime',
   deletedAt: 'datetime',
+  heldMessages: 'int',
+  heldBytes: 'bigint',
 };
 
 /** A fixed SELECT: its text per engine, its arguments' types, and how one result row becomes a `Row`. */
@@ -79,7 +81,7 @@ export interface PostgresQuery<Row> extends Omit<FixedQuery<Row>, 'sql'> {
   readonly sql: { readonly postgresql: string };
 }
 
-const TEXT_ARG: ArgType = { scalarType: 'string', arity: 'scalar' };
+export const TEXT_ARG: ArgType = { scalarType: 'string', arity: 'scalar' };
 
 /** `?, ?, …`: the placeholders of an `IN (…)` list of `n` values. */
 export const placeholders = (n: number): string => Array.from({ length: n }, () => '?').join(', ');
@@ -322,6 +324,9 @@ function decodeValue(kind: Kind, value: unknown): unknown {
     case 'int':
       // SQLite's driver gives integers as bigint (the adapter turns on safe integers).
       return typeof value === 'number' ? Math.trunc(value) : Math.trunc(Number(value));
+    case 'bigint':
+      // As Prisma gives a BigInt field: a bigint, whether the driver sent a number, a bigint or text.
+      return BigInt(value as string | number | bigint);
     case 'datetime':
       // Text as Prisma writes it; a number (bigint from SQLite) is milliseconds since the epoch.
       return typeof value === 'string' ? new Date(isoDateTime(value)) : new Date(Number(value));

@@ -6,9 +6,9 @@ import type { HistoryService } from '../history/history.service';
 import { effectiveInboxStatus, type InboxRow } from '../inboxes/inbox.service';
 import type { WaitService } from '../waits/wait.service';
 import { NO_DETAILS } from './details';
-import { checkRoom, type InboxHolding, type InboxQuota } from './inbox-quota';
+import { checkRoom, holdingOf, type InboxHolding, type InboxQuota } from './inbox-quota';
 import { messageFileRows, storeFileRows } from './message-files';
-import { fixedFileRows, holdingsOn, inboxesAt, MESSAGE_INSERT } from './message.statements';
+import { addToHoldings, fixedFileRows, inboxesAt, MESSAGE_INSERT } from './message.statements';
 import { deliveryStepInput, type MessageRow, messageRow, receivedEvent, toMessage } from './message-row';
 import type { Message } from './message.type';
 import type { IncomingMail } from './parse';
@@ -53,7 +53,9 @@ export class BatchDelivery {
       // (message.statements.ts, wait.statements.ts); a wait's completion (rare) stays Prisma's, in the same transaction.
       const on = await this.db.adapterTx(tx);
       const inboxes = await this.acceptingInboxes(on, [...new Set(items.map((i) => i.address))]);
-      const held = await holdingsOn(this.db, on, [...new Set([...inboxes.values()].map((i) => i.id))]);
+      // What each inbox holds, from its row (read locked above); the batch's messages are counted in as accepted.
+      const held = new Map([...inboxes.values()].map((i) => [i.id, holdingOf(i)]));
+      const added = new Map<string, InboxHolding>();
       heldAfter = held;
       const accepted: { index: number; inbox: InboxRow; mail: IncomingMail; row: MessageRow }[] = [];
       items.forEach(({ address, mail }, index) => {
@@ -68,11 +70,14 @@ export class BatchDelivery {
         }
         holding.count++;
         holding.bytes += mail.sizeBytes;
+        const adding = added.get(inbox.id) ?? { count: 0, bytes: 0 };
+        added.set(inbox.id, { count: adding.count + 1, bytes: adding.bytes + mail.sizeBytes });
         accepted.push({ index, inbox, mail, row: messageRow(inbox, mail, this.clock()) });
       });
       if (!accepted.length) return;
 
       await MESSAGE_INSERT.run(on, this.db.provider, accepted.map((a) => a.row));
+      await addToHoldings(this.db, on, added);
       const files = accepted.map((a) => messageFileRows(a.row.id, (a.mail.details ?? NO_DETAILS).raw, (a.mail.details ?? NO_DETAILS).attachments));
       await storeFileRows(fixedFileRows(this.db, on), { attachments: files.flatMap((f) => f.attachments), chunks: files.flatMap((f) => f.chunks) });
       const matched = await this.waits.completeMatchingMany(tx, accepted.map((a) => ({ inboxId: a.inbox.id, message: a.row, receivedAt: a.row.receivedAt })), on);

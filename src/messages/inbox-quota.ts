@@ -1,4 +1,5 @@
 import type { Tx } from '../db/client';
+import type { Inbox } from '../generated/sqlite/client';
 import { AppError } from '../graphql/errors';
 
 /** How much one inbox may hold (INBOX_MAX_MESSAGES, INBOX_MAX_BYTES): one tenant cannot fill the disk. */
@@ -25,10 +26,17 @@ export interface InboxHolding {
   bytes: number;
 }
 
-/** Throws InboxFullError when a message of `sizeBytes` does not fit in the inbox (`sizeBytes` 0: is there room for any). */
-export async function requireRoom(client: Pick<Tx, 'message'>, inboxId: string, sizeBytes: number, quota: InboxQuota): Promise<void> {
-  const held = await client.message.aggregate({ where: { inboxId }, _count: { _all: true }, _sum: { sizeBytes: true } });
-  checkRoom({ count: held._count._all, bytes: held._sum.sizeBytes ?? 0 }, sizeBytes, quota);
+/**
+ * What an inbox row says it holds. Each delivery's transaction adds its messages to the row
+ * (`addToHolding`, or message.statements.ts's `addToHoldings` for a batch), and reads it locked (on
+ * PostgreSQL `FOR UPDATE`; SQLite has one writer), so it is exact there. Messages are never removed from
+ * an inbox that accepts mail; an inbox and its messages go together.
+ */
+export const holdingOf = (inbox: Pick<Inbox, 'heldMessages' | 'heldBytes'>): InboxHolding => ({ count: inbox.heldMessages, bytes: Number(inbox.heldBytes) });
+
+/** Counts a stored message of `sizeBytes` in its inbox's holding, in the transaction that stored it. */
+export async function addToHolding(tx: Pick<Tx, 'inbox'>, inboxId: string, sizeBytes: number): Promise<void> {
+  await tx.inbox.update({ where: { id: inboxId }, data: { heldMessages: { increment: 1 }, heldBytes: { increment: sizeBytes } }, select: { id: true } });
 }
 
 /** The rule itself, on a holding already read (a batch of deliveries counts its own messages in). */
@@ -39,10 +47,8 @@ export function checkRoom({ count, bytes }: InboxHolding, sizeBytes: number, quo
   }
 }
 
-/** What each of `inboxIds` holds, in one query (inboxes without messages hold nothing). */
-export async function holdings(client: Pick<Tx, 'message'>, inboxIds: string[]): Promise<Map<string, InboxHolding>> {
-  const rows = await client.message.groupBy({ by: ['inboxId'], where: { inboxId: { in: inboxIds } }, _count: { _all: true }, _sum: { sizeBytes: true } });
-  const held = new Map<string, InboxHolding>(inboxIds.map((id) => [id, { count: 0, bytes: 0 }]));
-  for (const r of rows) held.set(r.inboxId, { count: r._count._all, bytes: r._sum.sizeBytes ?? 0 });
-  return held;
+/** What `inboxId` holds, as its row says (nothing for an inbox that is gone). */
+export async function holdingAt(client: Pick<Tx, 'inbox'>, inboxId: string): Promise<InboxHolding> {
+  const row = await client.inbox.findUnique({ where: { id: inboxId }, select: { heldMessages: true, heldBytes: true } });
+  return row ? holdingOf(row) : { count: 0, bytes: 0 };
 }

@@ -21,7 +21,7 @@ import { GroupCommit, type Settled } from '../db/group-commit';
 import { deliveryStepInput, messageRow, toMessage } from './message-row';
 import type { Prisma } from '../generated/sqlite/client';
 import { recordCreated } from '../protection/idempotency';
-import { checkRoom, DEFAULT_INBOX_QUOTA, holdings, type InboxHolding, type InboxQuota, requireRoom } from './inbox-quota';
+import { addToHolding, checkRoom, DEFAULT_INBOX_QUOTA, holdingAt, holdingOf, type InboxHolding, type InboxQuota } from './inbox-quota';
 import { TtlCache } from '../common/ttl-cache';
 
 const FIELD_MAX = 998; // RFC 5322 line limit: a longer from/subject is not a real header
@@ -82,7 +82,7 @@ export class MessageService {
   async requireRoom(inboxId: string): Promise<void> {
     let holding = this.held.get(inboxId);
     if (!holding) {
-      holding = (await holdings(this.db.prisma, [inboxId])).get(inboxId)!;
+      holding = await holdingAt(this.db.prisma, inboxId);
       this.held.set(inboxId, holding);
     }
     checkRoom(holding, 0, this.quota);
@@ -207,10 +207,12 @@ export class MessageService {
     const details = mail.details ?? NO_DETAILS;
     const row = await this.db.tx(async (tx) => {
       const inbox = await findInbox(tx);
-      await requireRoom(tx, inbox.id, mail.sizeBytes, this.quota);
+      // The inbox was read locked (requireAccepting with its lock): its holding is exact.
+      checkRoom(holdingOf(inbox), mail.sizeBytes, this.quota);
       const stepInput = deliveryStepInput(inbox.id, mail);
       return this.history.recordStep(tx, { sessionId: inbox.sessionId, action: 'deliver_message', input: stepInput, output: (m) => ({ id: m.id, completedWaits }) }, async () => {
         const message = await tx.message.create({ data: messageRow(inbox, mail, this.clock()) as Prisma.MessageUncheckedCreateInput });
+        await addToHolding(tx, inbox.id, message.sizeBytes);
         const receivedAt = message.receivedAt;
         await storeMessageFiles(tx, message.id, details.raw, details.attachments);
         await recordCreated(tx, message.id);

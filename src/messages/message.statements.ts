@@ -1,6 +1,7 @@
-import type { SqlQueryable } from '@prisma/driver-adapter-utils';
+import type { ArgType, SqlQueryable } from '@prisma/driver-adapter-utils';
 import type { Database } from '../db/client';
-import { type FixedQuery, forEachEngine, INBOX, placeholders, select, textArgs } from '../db/fixed-statements';
+import { type FixedQuery, forEachEngine, INBOX, placeholders, select, TEXT_ARG } from '../db/fixed-statements';
+import type { Provider } from '../db/url';
 import { FixedInsert } from '../db/fixed-writes';
 import type { Inbox, Message, MessageAttachment, MessageChunk } from '../generated/sqlite/client';
 import type { InboxHolding } from './inbox-quota';
@@ -60,14 +61,27 @@ export function inboxesAt(db: Database, on: SqlQueryable, addresses: string[]): 
   return db.fixed.all(query, addresses, on);
 }
 
-/** What each of `inboxIds` holds, in one statement (as inbox-quota.ts's holdings, on the adapter transaction). */
-export async function holdingsOn(db: Database, on: SqlQueryable, inboxIds: string[]): Promise<Map<string, InboxHolding>> {
-  const held = new Map<string, InboxHolding>(inboxIds.map((id) => [id, { count: 0, bytes: 0 }]));
-  if (!inboxIds.length) return held;
-  const sql = forEachEngine(`SELECT "inboxId", COUNT(*), COALESCE(SUM("sizeBytes"), 0) FROM "Message" WHERE "inboxId" IN (${placeholders(inboxIds.length)}) GROUP BY "inboxId"`);
-  const result = await on.queryRaw({ sql: sql[db.provider], args: inboxIds, argTypes: textArgs(inboxIds.length) });
-  for (const [inboxId, count, bytes] of result.rows) held.set(inboxId as string, { count: Number(count), bytes: Number(bytes) });
-  return held;
+/** One statement text per number of inboxes (a batch has up to BATCH_MAX_ITEMS). */
+const holdingsAdded = new Map<number, Record<Provider, string>>();
+const INT_ARG: ArgType = { scalarType: 'int', arity: 'scalar' };
+const BIGINT_ARG: ArgType = { scalarType: 'bigint', arity: 'scalar' };
+
+/**
+ * Adds what a batch stored to its inboxes' holdings (inbox-quota.ts's addToHolding, for several
+ * inboxes in one statement): `added` maps an inbox id to the messages and bytes stored in it.
+ */
+export async function addToHoldings(db: Database, on: SqlQueryable, added: Map<string, InboxHolding>): Promise<void> {
+  if (!added.size) return;
+  let sql = holdingsAdded.get(added.size);
+  if (!sql) {
+    // VALUES columns are named column1, column2, … on both engines; the casts type PostgreSQL's parameters.
+    const rows = Array.from({ length: added.size }, () => '(?, CAST(? AS INTEGER), CAST(? AS BIGINT))').join(', ');
+    sql = forEachEngine(`UPDATE "Inbox" SET "heldMessages" = "heldMessages" + d.column2, "heldBytes" = "heldBytes" + d.column3 FROM (VALUES ${rows}) AS d WHERE "Inbox"."id" = d.column1`);
+    holdingsAdded.set(added.size, sql);
+  }
+  const args = [...added].flatMap(([inboxId, { count, bytes }]) => [inboxId, count, bytes]);
+  const argTypes = [...added.keys()].flatMap(() => [TEXT_ARG, INT_ARG, BIGINT_ARG]);
+  await on.executeRaw({ sql: sql[db.provider], args, argTypes });
 }
 
 /** The files' rows (message-files.ts) as fixed INSERTs on the adapter transaction. */

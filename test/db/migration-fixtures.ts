@@ -65,3 +65,45 @@ export async function concurrentStarts(count: number, url: string, migrationsDir
   return Promise.all(children.map((c) => c.done));
 }
 
+
+// ---- data migrations -----------------------------------------------------------------------------
+
+/** The names of the real migrations after the one named `name` (none yet, until a later one lands). */
+export function laterThan(name: string, provider: Provider = 'sqlite'): string[] {
+  const all = names(migrationsDirFor(provider));
+  return all.slice(all.findIndex((n) => n.endsWith(`_${name}`)) + 1);
+}
+
+/** A copy of the real migrations up to, not including, the first whose name ends with `_${name}`. */
+export function migrationsBefore(provider: Provider, name: string): string {
+  const all = migrationsDirFor(provider);
+  const cut = names(all).findIndex((n) => n.endsWith(`_${name}`));
+  if (cut < 0) throw new Error(`no migration named ${name}`);
+  const dir = path.join(tmp, `before-${name}-${provider}-${randomUUID()}`);
+  mkdirSync(dir);
+  for (const n of names(all).slice(0, cut)) cpSync(path.join(all, n), path.join(dir, n), { recursive: true });
+  cpSync(path.join(all, 'migration_lock.toml'), path.join(dir, 'migration_lock.toml'));
+  return dir;
+}
+
+/**
+ * Rows written before inbox_holdings: two inboxes with messages (3 of 100+200+300 bytes, 1 of 5000)
+ * and one without. After it, each inbox's heldMessages/heldBytes must say so (HOLDINGS_AFTER).
+ */
+export const HOLDINGS_BEFORE = `
+  INSERT INTO "Owner" ("id", "name", "createdAt") VALUES ('own_1', 'acme', '2026-01-01T00:00:00.000+00:00');
+  INSERT INTO "Inbox" ("id", "ownerId", "emailAddress", "metadata", "createdAt", "expiresAt") VALUES
+    ('inb_a', 'own_1', 'a@x.test', '{}', '2026-01-01T00:00:00.000+00:00', '2026-01-02T00:00:00.000+00:00'),
+    ('inb_b', 'own_1', 'b@x.test', '{}', '2026-01-01T00:00:00.000+00:00', '2026-01-02T00:00:00.000+00:00'),
+    ('inb_c', 'own_1', 'c@x.test', '{}', '2026-01-01T00:00:00.000+00:00', '2026-01-02T00:00:00.000+00:00');
+  INSERT INTO "Message" ("id", "ownerId", "inboxId", "fromAddr", "toAddrs", "subject", "sizeBytes", "receivedAt") VALUES
+    ('msg_1', 'own_1', 'inb_a', 'f@x.test', 'a@x.test', 's', 100, '2026-01-01T00:00:01.000+00:00'),
+    ('msg_2', 'own_1', 'inb_a', 'f@x.test', 'a@x.test', 's', 200, '2026-01-01T00:00:02.000+00:00'),
+    ('msg_3', 'own_1', 'inb_a', 'f@x.test', 'a@x.test', 's', 300, '2026-01-01T00:00:03.000+00:00'),
+    ('msg_4', 'own_1', 'inb_b', 'f@x.test', 'b@x.test', 's', 5000, '2026-01-01T00:00:04.000+00:00');
+`;
+export const HOLDINGS_AFTER = [
+  { id: 'inb_a', heldMessages: 3, heldBytes: 600 },
+  { id: 'inb_b', heldMessages: 1, heldBytes: 5000 },
+  { id: 'inb_c', heldMessages: 0, heldBytes: 0 },
+];

@@ -9,7 +9,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { applyMigrations } from '../../src/db/migrate';
 import { diffMigrationsToSchema, migrationsDirFor } from '../../scripts/lib/schema-engine';
-import { concurrentStarts, fixtureMigrations, names } from './migration-fixtures';
+import { concurrentStarts, fixtureMigrations, HOLDINGS_AFTER, HOLDINGS_BEFORE, laterThan, migrationsBefore, names } from './migration-fixtures';
 
 // The postgresql project hands over this run's own database (test/support/global-setup.ts).
 const pgRun = inject('sgPostgres')!;
@@ -39,6 +39,22 @@ describe('postgresql: drift check and runtime migrator (fresh schema per test)',
     await c.connect();
     for (const s of schemas) await c.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
     await c.end();
+  });
+
+  it('inbox_holdings counts what each inbox already held', async () => {
+    const { url, schema } = freshSchemaUrl();
+    await applyMigrations({ url, migrationsDir: migrationsBefore('postgresql', 'inbox_holdings') });
+    const c = new pg.Client({ connectionString: PG_URL });
+    await c.connect();
+    try {
+      await c.query(`SET search_path TO "${schema}"`);
+      await c.query(HOLDINGS_BEFORE);
+      expect((await applyMigrations({ url })).applied).toEqual([expect.stringMatching(/_inbox_holdings$/), ...laterThan('inbox_holdings', 'postgresql')]);
+      const rows = await c.query('SELECT "id", "heldMessages", "heldBytes"::int AS "heldBytes" FROM "Inbox" ORDER BY "id"');
+      expect(rows.rows).toEqual(HOLDINGS_AFTER);
+    } finally {
+      await c.end();
+    }
   });
 
   it('migrates a fresh schema, is idempotent, and the generated client works', async () => {

@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { applyMigrations } from '../../src/db/migrate';
 import { diffMigrationsToSchema, migrationsDirFor, ROOT } from '../../scripts/lib/schema-engine';
-import { concurrentStarts, EXTRA, fixtureMigrations, names, sha256 } from './migration-fixtures';
+import { concurrentStarts, EXTRA, fixtureMigrations, HOLDINGS_AFTER, HOLDINGS_BEFORE, laterThan, migrationsBefore, names, sha256 } from './migration-fixtures';
 
 // The SQLite half; the PostgreSQL half is migrations.pg.test.ts (run by the postgresql project only).
 const HINT = 'prisma/models changed without a migration: run `npx tsx scripts/migration-create.ts --name <what_changed>`';
@@ -57,6 +57,18 @@ describe('runtime migrator: sqlite', () => {
     }
 
     expect((await applyMigrations({ url, migrationsDir: dir })).applied).toEqual([]);
+  });
+
+  it('inbox_holdings counts what each inbox already held', async () => {
+    const url = `file:${path.join(tmp, `holdings-${randomUUID()}.db`)}`;
+    await applyMigrations({ url, migrationsDir: migrationsBefore('sqlite', 'inbox_holdings') });
+    const before = new Database(url.slice('file:'.length));
+    before.exec(HOLDINGS_BEFORE);
+    before.close();
+    expect((await applyMigrations({ url, migrationsDir: migrationsDirFor('sqlite') })).applied).toEqual([expect.stringMatching(/_inbox_holdings$/), ...laterThan('inbox_holdings')]);
+    const after = new Database(url.slice('file:'.length), { readonly: true });
+    expect(after.prepare('SELECT "id", "heldMessages", "heldBytes" FROM "Inbox" ORDER BY "id"').all()).toEqual(HOLDINGS_AFTER);
+    after.close();
   });
 
   it('uses prisma/sqlite/migrations by default, and the generated client works on the result', async () => {

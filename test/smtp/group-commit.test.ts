@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InboxFullError } from '../../src/messages/inbox-quota';
 import { createSession } from '../sessions/helpers';
 import { testEngine } from '../support/database';
-import { RawSmtp, type SmtpReply } from '../support/raw-smtp';
+import { rawMessage, sendOne } from '../support/raw-smtp';
 import { startServer, type TestServer } from '../support/server';
 
 /**
@@ -13,22 +13,6 @@ import { startServer, type TestServer } from '../support/server';
  */
 
 const QUOTA = 3;
-const rawMessage = (to: string, subject: string, body = 'Your code is 482913.') =>
-  [`From: Sender <sender@example.test>`, `To: ${to}`, `Subject: ${subject}`, 'Content-Type: text/plain; charset=utf-8', '', body, ''].join('\r\n');
-
-/** One message over its own SMTP connection; the reply to its data. */
-async function sendOne(port: number, to: string, subject: string): Promise<SmtpReply> {
-  const { smtp } = await RawSmtp.open(port);
-  try {
-    expect((await smtp.command('EHLO client.test')).code).toBe(250);
-    expect((await smtp.command('MAIL FROM:<sender@example.test>')).code).toBe(250);
-    const rcpt = await smtp.command(`RCPT TO:<${to}>`);
-    if (rcpt.code !== 250) return rcpt;
-    return await smtp.data(rawMessage(to, subject));
-  } finally {
-    await smtp.quit();
-  }
-}
 
 async function createInbox(s: TestServer, sessionId: string): Promise<{ id: string; emailAddress: string }> {
   const reply = await s.request('POST', '/api/v1/inboxes', { body: { sessionId } });

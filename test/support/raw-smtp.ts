@@ -98,3 +98,23 @@ export class RawSmtp {
     this.socket.end();
   }
 }
+
+/** A small plain-text message to `to`, as raw RFC 5322 text. */
+export const rawMessage = (to: string, subject: string, body = 'Your code is 482913.') =>
+  [`From: Sender <sender@example.test>`, `To: ${to}`, `Subject: ${subject}`, 'Content-Type: text/plain; charset=utf-8', '', body, ''].join('\r\n');
+
+/** One message over its own SMTP connection: the reply to its data, or the refusal of its RCPT TO. */
+export async function sendOne(port: number, to: string, subject: string): Promise<SmtpReply> {
+  const { smtp } = await RawSmtp.open(port);
+  try {
+    const ehlo = await smtp.command('EHLO client.test');
+    if (ehlo.code !== 250) throw new Error(`EHLO: ${ehlo.code} ${ehlo.text}`);
+    const mailFrom = await smtp.command('MAIL FROM:<sender@example.test>');
+    if (mailFrom.code !== 250) throw new Error(`MAIL FROM: ${mailFrom.code} ${mailFrom.text}`);
+    const rcpt = await smtp.command(`RCPT TO:<${to}>`);
+    if (rcpt.code !== 250) return rcpt;
+    return await smtp.data(rawMessage(to, subject));
+  } finally {
+    await smtp.quit();
+  }
+}
