@@ -2,6 +2,7 @@ import type { ArgType, SqlQueryable } from '@prisma/driver-adapter-utils';
 import DataLoader from 'dataloader';
 import type { Database as SqliteConnection, Statement } from 'better-sqlite3';
 import type { Inbox, Session, Wait } from '../generated/sqlite/client';
+import { ARG_TYPES } from './arg-types';
 import type { Provider } from './url';
 
 /**
@@ -81,7 +82,7 @@ export interface PostgresQuery<Row> extends Omit<FixedQuery<Row>, 'sql'> {
   readonly sql: { readonly postgresql: string };
 }
 
-export const TEXT_ARG: ArgType = { scalarType: 'string', arity: 'scalar' };
+export const TEXT_ARG: ArgType = ARG_TYPES.text;
 
 /** `?, ?, …`: the placeholders of an `IN (…)` list of `n` values. */
 export const placeholders = (n: number): string => Array.from({ length: n }, () => '?').join(', ');
@@ -172,7 +173,7 @@ export const SESSION_WITH_CHILD_IDS: PostgresQuery<SessionWithChildIds> = (() =>
  */
 export const WAITS_BY_IDS: PostgresQuery<Wait> = (() => {
   const one = select('Wait', WAIT, '"id" = ANY(?)');
-  return { sql: { postgresql: one.sql.postgresql }, argTypes: [{ scalarType: 'string', arity: 'list' }], decode: one.decode };
+  return { sql: { postgresql: one.sql.postgresql }, argTypes: [ARG_TYPES.textList], decode: one.decode };
 })();
 
 /** The most waits one WAITS_BY_IDS statement reads. */

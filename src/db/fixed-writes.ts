@@ -1,4 +1,5 @@
 import type { ArgType, SqlQueryable } from '@prisma/driver-adapter-utils';
+import { ARG_TYPES } from './arg-types';
 import type { Provider } from './url';
 
 /**
@@ -25,14 +26,6 @@ export type WriteColumns<M> = {
         : NonNullable<M[K]> extends string
           ? 'text'
           : 'json';
-};
-
-const ARG_TYPES: Record<WriteKind, ArgType> = {
-  text: { scalarType: 'string', arity: 'scalar' },
-  int: { scalarType: 'int', arity: 'scalar' },
-  datetime: { scalarType: 'datetime', arity: 'scalar' },
-  json: { scalarType: 'json', arity: 'scalar' },
-  bytes: { scalarType: 'bytes', arity: 'scalar' },
 };
 
 /** Bound parameters per statement at most (SQLite allows 32,766, PostgreSQL 65,535): more rows, more statements. */

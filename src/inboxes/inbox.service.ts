@@ -21,6 +21,12 @@ export type InboxRow = Awaited<ReturnType<Database['prisma']['inbox']['findFirst
 export const INBOX_TTL_DEFAULT = 3600;
 export const INBOX_TTL_MAX = 604_800;
 export const INBOX_METADATA_MAX_BYTES = 16 * 1024;
+/**
+ * An inbox as findAccepting keeps it, without its holdings: those change with every delivery, so a
+ * cached row's are stale (deliveries read them from the row they lock; RCPT TO from inbox-quota.ts).
+ */
+export type AcceptingInbox = Omit<InboxRow, 'heldMessages' | 'heldBytes'>;
+
 /** How long SMTP's RCPT TO trusts an inbox it read (see findAccepting), and how many it keeps. */
 export const ACCEPTING_CACHE_MS = 5_000;
 const ACCEPTING_CACHE_ENTRIES = 10_000;
@@ -57,7 +63,7 @@ export class InboxService {
   ) {}
 
   /** Inboxes that accepted mail when read, by address: RCPT TO's answer without a query (findAccepting). */
-  private readonly accepting = new TtlCache<string, InboxRow>(ACCEPTING_CACHE_MS, ACCEPTING_CACHE_ENTRIES);
+  private readonly accepting = new TtlCache<string, AcceptingInbox>(ACCEPTING_CACHE_MS, ACCEPTING_CACHE_ENTRIES);
 
   toInbox(row: InboxRow): Inbox {
     return toInbox(row, this.clock());
@@ -154,7 +160,7 @@ export class InboxService {
    * inbox again, is what refuses the mail (550 after DATA). Unknown addresses are not kept: an inbox
    * created on any instance is found at once.
    */
-  async findAccepting(emailAddress: string): Promise<InboxRow | null> {
+  async findAccepting(emailAddress: string): Promise<AcceptingInbox | null> {
     const address = emailAddress.toLowerCase();
     const now = this.clock();
     let row = this.accepting.get(address);

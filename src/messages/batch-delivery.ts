@@ -30,6 +30,9 @@ export interface AddressedMail {
  *
  * Anything that throws aborts the whole transaction: the caller then delivers each message on its own.
  */
+const NOTHING: InboxHolding = { count: 0, bytes: 0 };
+const plus = (a: InboxHolding, b: InboxHolding): InboxHolding => ({ count: a.count + b.count, bytes: a.bytes + b.bytes });
+
 export class BatchDelivery {
   constructor(
     private readonly db: Database,
@@ -53,27 +56,23 @@ export class BatchDelivery {
       // (message.statements.ts, wait.statements.ts); a wait's completion (rare) stays Prisma's, in the same transaction.
       const on = await this.db.adapterTx(tx);
       const inboxes = await this.acceptingInboxes(on, [...new Set(items.map((i) => i.address))]);
-      // What each inbox holds, from its row (read locked above); the batch's messages are counted in as accepted.
-      const held = new Map([...inboxes.values()].map((i) => [i.id, holdingOf(i)]));
+      // What the batch adds to each inbox, by id; what the inbox held before is on its row (read locked above).
       const added = new Map<string, InboxHolding>();
-      heldAfter = held;
       const accepted: { index: number; inbox: InboxRow; mail: IncomingMail; row: MessageRow }[] = [];
       items.forEach(({ address, mail }, index) => {
         const inbox = inboxes.get(address);
         if (!inbox) return; // expired or deleted since RCPT TO: null
-        const holding = held.get(inbox.id)!;
+        const adding = added.get(inbox.id) ?? NOTHING;
         try {
-          checkRoom(holding, mail.sizeBytes, this.quota);
+          checkRoom(plus(holdingOf(inbox), adding), mail.sizeBytes, this.quota);
         } catch (error) {
           results[index] = { error };
           return;
         }
-        holding.count++;
-        holding.bytes += mail.sizeBytes;
-        const adding = added.get(inbox.id) ?? { count: 0, bytes: 0 };
-        added.set(inbox.id, { count: adding.count + 1, bytes: adding.bytes + mail.sizeBytes });
+        added.set(inbox.id, plus(adding, { count: 1, bytes: mail.sizeBytes }));
         accepted.push({ index, inbox, mail, row: messageRow(inbox, mail, this.clock()) });
       });
+      heldAfter = new Map([...inboxes.values()].map((i) => [i.id, plus(holdingOf(i), added.get(i.id) ?? NOTHING)]));
       if (!accepted.length) return;
 
       await MESSAGE_INSERT.run(on, this.db.provider, accepted.map((a) => a.row));

@@ -1,6 +1,7 @@
-import type { ArgType, SqlQueryable } from '@prisma/driver-adapter-utils';
+import type { SqlQueryable } from '@prisma/driver-adapter-utils';
 import type { Database } from '../db/client';
-import { type FixedQuery, forEachEngine, INBOX, placeholders, select, TEXT_ARG } from '../db/fixed-statements';
+import { type FixedQuery, forEachEngine, INBOX, placeholders, select } from '../db/fixed-statements';
+import { ARG_TYPES } from '../db/arg-types';
 import type { Provider } from '../db/url';
 import { FixedInsert } from '../db/fixed-writes';
 import type { Inbox, Message, MessageAttachment, MessageChunk } from '../generated/sqlite/client';
@@ -63,8 +64,6 @@ export function inboxesAt(db: Database, on: SqlQueryable, addresses: string[]): 
 
 /** One statement text per number of inboxes (a batch has up to BATCH_MAX_ITEMS). */
 const holdingsAdded = new Map<number, Record<Provider, string>>();
-const INT_ARG: ArgType = { scalarType: 'int', arity: 'scalar' };
-const BIGINT_ARG: ArgType = { scalarType: 'bigint', arity: 'scalar' };
 
 /**
  * Adds what a batch stored to its inboxes' holdings (inbox-quota.ts's addToHolding, for several
@@ -80,7 +79,7 @@ export async function addToHoldings(db: Database, on: SqlQueryable, added: Map<s
     holdingsAdded.set(added.size, sql);
   }
   const args = [...added].flatMap(([inboxId, { count, bytes }]) => [inboxId, count, bytes]);
-  const argTypes = [...added.keys()].flatMap(() => [TEXT_ARG, INT_ARG, BIGINT_ARG]);
+  const argTypes = [...added.keys()].flatMap(() => [ARG_TYPES.text, ARG_TYPES.int, ARG_TYPES.bigint]);
   await on.executeRaw({ sql: sql[db.provider], args, argTypes });
 }
 
