@@ -4,12 +4,16 @@
  *
  * One gateway (MAX_HELD_PER_KEY raised to N + streams), N waits (one long-poll each, `waitSeconds=60`, sent again
  * when one answers still pending), and beside them `streams` open event streams (half SSE, half
- * graphql-ws; bench/held-streams.ts). Measured, in this order:
- *   1. none held: the gateway's idle CPU over the window, and by-id (REST) latency;
+ * graphql-ws; bench/held-streams.ts). A second gateway of the same build, the control, has a database
+ * seeded the same way and never holds anything: each by-id measurement alternates slices between the two,
+ * so the machine's speed, which drifts by more than 1.5× over minutes on a shared VM, is the same for
+ * both sides of the ratio. Measured, in this order:
+ *   1. none held: the gateway's idle CPU over the window, and by-id (REST) latency beside the control's
+ *      (their ratio, with nothing different between them, is the method's own noise);
  *   2. N held: after settling (settle()), the same idle CPU window (no long-poll ends inside it: holding, settling,
  *      the window and the by-id run fit in the 60 s a long-poll is held), RSS growth per held wait,
- *      SQL statements over the window per held wait, and by-id latency beside them;
- *   3. none held again (the long-polls' clients gone): by-id latency, a second baseline.
+ *      SQL statements over the window per held wait, and by-id latency beside the control's: the target;
+ *   3. none held again (the long-polls' clients gone): by-id beside the control's, a second calibration.
  * The CPU is the gateway process's own (user + system from /proc), not the machine's; on PostgreSQL also
  * that of the database backends serving the gateway's connections (found by their client ports).
  */
@@ -76,15 +80,20 @@ export interface HeldResult {
    */
   memory: { rssBeforeMB: number; rssStreamsMB: number; rssHeldMB: number; rssPerHeldWaitKB: number; rssPerLongPollKB: number; rssPerStreamKB: number | null };
   byId: {
-    noneBefore: ByIdRounds;
-    held: ByIdRounds;
+    noneBefore: SideBySide;
+    held: SideBySide;
     /** Settling before the run beside N held (after the long-polls were sent again at their 60 s). */
     heldSettled: Settled;
-    noneAfter: ByIdRounds;
-    /** Median p99 with N held / median p99 with none held (the mean of the two baselines). */
+    noneAfter: SideBySide;
+    /** The target: by-id p99 of the gateway holding N over the control's, slices interleaved (held.p99Ratio). */
     p99Ratio: number;
-    /** Each held round's p99 over that baseline: the spread of the ratio. */
+    /** Each held round's ratio (the gateway's slice over the control's beside it): the spread. */
     p99RatioRounds: number[];
+    /**
+     * The earlier, bracketed figure, for comparison only: the gateway's held p99 over the mean of its own
+     * none-held p99s, minutes apart (it moved with the machine: 1.74 where the control's ratio read ~1).
+     */
+    p99RatioAcrossPhases: number;
   };
   /** Long-polls refused or failed (429, socket errors): must be 0. */
   holdErrors: Record<string, number>;
@@ -92,6 +101,26 @@ export interface HeldResult {
   streamErrors: Record<string, number>;
   streamEventsInWindow: number;
   secondsToHoldAll: number;
+}
+
+/** One by-id measurement of both gateways, slices interleaved, and the gateway's p99 over the control's. */
+export interface SideBySide {
+  subject: ByIdRounds;
+  control: ByIdRounds;
+  /** Median of the subject's slice p99s / median of the control's. */
+  p99Ratio: number;
+  /** Round by round: the subject's slice p99 / the control's slice next to it. */
+  p99RatioRounds: number[];
+}
+
+/** The ratio of two interleaved by-id measurements (pure: test/bench/held-ratio.test.ts). */
+export function sideBySide(subject: ByIdRounds, control: ByIdRounds): SideBySide {
+  return {
+    subject,
+    control,
+    p99Ratio: round(subject.p99 / control.p99, 2),
+    p99RatioRounds: subject.p99Rounds.map((p, i) => round(p / control.p99Rounds[i]!, 2)),
+  };
 }
 
 /** One by-id measurement: BY_ID_ROUNDS slices, each summarized alone; p50, p99 and req/s are their medians. */
@@ -400,32 +429,49 @@ async function idleWindow(gateway: ServerProcess, seconds: number, databaseUrl: 
   };
 }
 
-export async function runHeldWaits(opts: HeldOptions, databaseUrl: string, log: (m: string) => void, own: (fn: () => Promise<void> | void) => void): Promise<HeldResult> {
+export async function runHeldWaits(
+  opts: HeldOptions,
+  databaseUrl: string,
+  /** The control gateway's database: a fresh one of the same engine, seeded here as the gateway's is. */
+  controlDatabaseUrl: string,
+  log: (m: string) => void,
+  own: (fn: () => Promise<void> | void) => void,
+): Promise<HeldResult> {
   const key = `sgk_${dist.ids().randomBase62(40)}`;
   // An open stream takes one of its key's MAX_HELD_PER_KEY slots as a held long-poll does, so the
   // limit covers both (held alone made the long-polls past it answer 429 and be sent again, in a loop).
   const maxHeld = opts.held + opts.streams + 100;
-  const gateway = await startGatewayWith(databaseUrl, key, { MAX_HELD_PER_KEY: String(maxHeld), MAX_STREAMS_PER_KEY: String(opts.streams + 100) });
+  const env = { MAX_HELD_PER_KEY: String(maxHeld), MAX_STREAMS_PER_KEY: String(opts.streams + 100) };
+  const [gateway, control] = await Promise.all([
+    startGatewayWith(databaseUrl, key, env),
+    startGatewayWith(controlDatabaseUrl, key, env, { name: 'control' }),
+  ]);
   own(() => gateway.stop());
-  log(`gateway at ${gateway.url} (pid ${gateway.pid}), MAX_HELD_PER_KEY=${maxHeld}, MAX_STREAMS_PER_KEY=${opts.streams + 100}`);
-  const richIds = await seedRich(gateway.url, key, 50);
-  const byId = scenarios({ key, richIds })['rest-get'];
-  if (byId.kind !== 'http') throw new Error('rest-get is an HTTP scenario');
-
+  own(() => control.stop());
+  log(`gateway at ${gateway.url} (pid ${gateway.pid}), control at ${control.url} (pid ${control.pid}), MAX_HELD_PER_KEY=${maxHeld}, MAX_STREAMS_PER_KEY=${opts.streams + 100}`);
+  // Both databases get the same rows, the control's made at the same time as the gateway's.
   const made = Date.now();
-  const ids = await createWaits([gateway.url], key, opts.held);
-  log(`created ${opts.held} waits in ${((Date.now() - made) / 1000).toFixed(1)} s`);
-  const sessions = opts.streams ? await streamSessions(gateway.url, key, opts.streams) : [];
+  const seeded = await Promise.all(
+    [gateway, control].map(async (g) => {
+      const richIds = await seedRich(g.url, key, 50);
+      const waits = await createWaits([g.url], key, opts.held);
+      const sessions = opts.streams ? await streamSessions(g.url, key, opts.streams) : [];
+      const byId = scenarios({ key, richIds })['rest-get'];
+      if (byId.kind !== 'http') throw new Error('rest-get is an HTTP scenario');
+      return { waits, sessions, byId };
+    }),
+  );
+  const [{ waits: ids, sessions, byId }, { byId: controlById }] = seeded as [(typeof seeded)[0], (typeof seeded)[0]];
+  log(`seeded both and created ${opts.held} waits in each in ${((Date.now() - made) / 1000).toFixed(1)} s`);
   if (opts.streams) {
     // The first streams compile code and fill caches once per process: paid before the RSS baseline.
     await (await openStreams(gateway.url, key, sessions, 20)).close();
   }
 
-  const byIdRun = async (): Promise<ByIdRounds> => {
-    const [gc0] = await serverMetrics(gateway.url, [MAJOR_COLLECTIONS]);
-    const slices: ReturnType<typeof summarize>[] = [];
-    for (let i = 0; i < BY_ID_ROUNDS; i++) slices.push(summarize([await cannon(byId, gateway.url, key, opts.connections, opts.byIdS, 1)]));
-    const [gc1] = await serverMetrics(gateway.url, [MAJOR_COLLECTIONS]);
+  const byIdSlices = async (g: ServerProcess, scenario: typeof byId, slices: ReturnType<typeof summarize>[]) => {
+    slices.push(summarize([await cannon(scenario, g.url, key, opts.connections, opts.byIdS, 1)]));
+  };
+  const rounds = (slices: ReturnType<typeof summarize>[], gc0: number | null | undefined, gc1: number | null | undefined): ByIdRounds => {
     const mid = (pick: (l: ReturnType<typeof summarize>) => number) => median(slices.map(pick));
     return {
       p50: round(mid((l) => l.p50), 2),
@@ -436,11 +482,26 @@ export async function runHeldWaits(opts: HeldOptions, databaseUrl: string, log: 
       majorCollections: gc0 == null || gc1 == null ? null : gc1 - gc0,
     };
   };
+  /** BY_ID_ROUNDS rounds, each a slice on the gateway and one on the control, the first of the pair alternating. */
+  const byIdRun = async (): Promise<SideBySide> => {
+    const [[gc0], [cgc0]] = await Promise.all([serverMetrics(gateway.url, [MAJOR_COLLECTIONS]), serverMetrics(control.url, [MAJOR_COLLECTIONS])]);
+    const mine: ReturnType<typeof summarize>[] = [];
+    const theirs: ReturnType<typeof summarize>[] = [];
+    for (let i = 0; i < BY_ID_ROUNDS; i++) {
+      const pair = [() => byIdSlices(gateway, byId, mine), () => byIdSlices(control, controlById, theirs)];
+      if (i % 2) pair.reverse();
+      for (const slice of pair) await slice();
+    }
+    const [[gc1], [cgc1]] = await Promise.all([serverMetrics(gateway.url, [MAJOR_COLLECTIONS]), serverMetrics(control.url, [MAJOR_COLLECTIONS])]);
+    return sideBySide(rounds(mine, gc0, gc1), rounds(theirs, cgc0, cgc1));
+  };
+  /** Seconds a by-id run takes: both gateways' slices, each with its 1 s lead. */
+  const byIdRunS = BY_ID_ROUNDS * 2 * (opts.byIdS + 1);
 
-  await quiet(gateway.url);
+  await Promise.all([quiet(gateway.url), quiet(control.url)]);
   const pgUrl = opts.engine === 'postgresql' ? databaseUrl : null;
-  const settledNone = await settle(gateway, SETTLE_MAX_NONE_HELD_S);
-  log(`▶ none held: idle ${opts.windowS} s (after ${settledNone.seconds} s settling, ${settledNone.majorCollections} full collections), then by-id ${BY_ID_ROUNDS} × ${opts.byIdS} s`);
+  const [settledNone] = await Promise.all([settle(gateway, SETTLE_MAX_NONE_HELD_S), settle(control, SETTLE_MAX_NONE_HELD_S)]);
+  log(`▶ none held: idle ${opts.windowS} s (after ${settledNone.seconds} s settling, ${settledNone.majorCollections} full collections), then by-id ${BY_ID_ROUNDS} × ${opts.byIdS} s beside the control's`);
   const idleNone = await idleWindow(gateway, opts.windowS, pgUrl);
   const noneBefore = await byIdRun();
   await quiet(gateway.url);
@@ -493,17 +554,22 @@ export async function runHeldWaits(opts: HeldOptions, databaseUrl: string, log: 
   // By-id beside them in the next 60 s: there was no room for it in the window's. It settles first too.
   const heldCycle = cycle;
   await renewal(++cycle);
-  const settledRenewed = await settle(gateway, Math.max(SETTLE_MIN_S, leftInCycle(cycle) - 1 - BY_ID_ROUNDS * opts.byIdS));
-  log(`▶ by-id ${BY_ID_ROUNDS} × ${opts.byIdS} s beside ${opts.held} held (cycle ${cycle}, settled in ${settledRenewed.seconds} s, the reducer's done at ${settledRenewed.lastCollectionS} s)`);
+  const renewedMaxS = leftInCycle(cycle) - 1 - byIdRunS;
+  if (renewedMaxS < SETTLE_MIN_S) log(`  (the by-id run may outlast the long-polls' cycle: shorten --duration)`);
+  const [settledRenewed] = await Promise.all([settle(gateway, Math.max(SETTLE_MIN_S, renewedMaxS)), settle(control, Math.max(SETTLE_MIN_S, renewedMaxS))]);
+  log(`▶ by-id ${BY_ID_ROUNDS} × ${opts.byIdS} s beside ${opts.held} held, each slice beside the control's (cycle ${cycle}, settled in ${settledRenewed.seconds} s, the reducer's done at ${settledRenewed.lastCollectionS} s)`);
+  const answeredBeforeById = holder.answered;
   const held = await byIdRun();
+  if (holder.answered > answeredBeforeById) log(`  ${holder.answered - answeredBeforeById} long-polls answered during the by-id run (their renewals were beside it)`);
   await holder.stop();
   await streams?.close();
   await quiet(gateway.url);
   await sleep(2000);
-  log(`▶ none held again: by-id ${BY_ID_ROUNDS} × ${opts.byIdS} s`);
+  log(`▶ none held again: by-id ${BY_ID_ROUNDS} × ${opts.byIdS} s beside the control's`);
   const noneAfter = await byIdRun();
+  log(`  by-id p99 over the control's: none held ${noneBefore.p99Ratio}, ${opts.held} held ${held.p99Ratio}, none held again ${noneAfter.p99Ratio}`);
 
-  const baseP99 = (noneBefore.p99 + noneAfter.p99) / 2;
+  const baseP99 = (noneBefore.subject.p99 + noneAfter.subject.p99) / 2;
   const items = opts.held + opts.streams;
   const perWait = (a: number | null, b: number | null) => (a === null || b === null ? null : round((a - b) / items, 5));
   const kb = (mb: number, n: number) => round((mb * 1024) / n, 2);
@@ -534,7 +600,7 @@ export async function runHeldWaits(opts: HeldOptions, databaseUrl: string, log: 
       rssPerLongPollKB: kb(rssHeldMB - rssStreamsMB, opts.held),
       rssPerStreamKB: opts.streams ? kb(rssStreamsMB - rssBeforeMB, opts.streams) : null,
     },
-    byId: { noneBefore, held, heldSettled: settledRenewed, noneAfter, p99Ratio: round(held.p99 / baseP99, 2), p99RatioRounds: held.p99Rounds.map((p) => round(p / baseP99, 2)) },
+    byId: { noneBefore, held, heldSettled: settledRenewed, noneAfter, p99Ratio: held.p99Ratio, p99RatioRounds: held.p99RatioRounds, p99RatioAcrossPhases: round(held.subject.p99 / baseP99, 2) },
     holdErrors: holder.errors,
     streamErrors: streams?.errors ?? {},
     streamEventsInWindow,
@@ -554,7 +620,7 @@ export function heldTargets(r: HeldResult) {
     {
       id: 'by-id-p99',
       limit: max(1.5),
-      name: `by-id p99 with N held ≤ 1.5× with none held (medians of ${BY_ID_ROUNDS} rounds each)`,
+      name: `by-id p99 with N held ≤ 1.5× with none held (a control gateway of the same build beside it, slices interleaved; medians of ${BY_ID_ROUNDS} rounds each)`,
       value: r.byId.p99Ratio,
       pass: r.byId.p99Ratio <= 1.5,
       spread: { min: Math.min(...r.byId.p99RatioRounds), max: Math.max(...r.byId.p99RatioRounds), rounds: r.byId.p99RatioRounds.length },

@@ -76,10 +76,10 @@ export function simpleTargets(prefix: string, result: { targets: { name: string;
 }
 
 async function heldPart(ctx: PartContext): Promise<PartResult> {
-  const database = heldDatabase(ctx.engine);
-  onCleanup(() => (database.schema ? ctx.dropSchema(process.env.BENCH_DATABASE_URL!, database.schema) : database.drop()));
+  const [database, controlDatabase] = [heldDatabase(ctx.engine), heldDatabase(ctx.engine)];
+  for (const d of [database, controlDatabase]) onCleanup(() => (d.schema ? ctx.dropSchema(process.env.BENCH_DATABASE_URL!, d.schema) : d.drop()));
   const opts = { engine: ctx.engine, held: ctx.held.count, windowS: ctx.held.windowS, byIdS: Math.max(3, Math.round(ctx.duration / 2)), connections: ctx.connections, rate: ctx.held.rate, streams: ctx.held.streams };
-  const result: HeldResult = await runHeldWaits(opts, database.url, ctx.log, onCleanup);
+  const result: HeldResult = await runHeldWaits(opts, database.url, controlDatabase.url, ctx.log, onCleanup);
   const at = ` (${result.held.toLocaleString('en-US')} held)`;
   const rows = heldTargets(result);
   const targets = rows.map((t) => {
