@@ -193,7 +193,7 @@ export function postgresStatementName(sql: string): string | undefined {
 }
 
 /** Runs a SQLite text with its arguments and returns its rows as arrays of column values. */
-type SqliteRun = (sql: string, args: string[]) => unknown[][];
+type SqliteRun = (sql: string, args: unknown[]) => unknown[][];
 
 /**
  * SQLite, outside transactions: the adapter's reader connection itself, with the fixed texts kept
@@ -227,18 +227,23 @@ export class FixedStatements {
   /**
    * PostgreSQL: the by-id reads of waits issued in one turn of the event loop, as one statement
    * (WAITS_BY_IDS). Nothing is cached: each read runs after it was asked for, so it sees every write
-   * committed before. SQLite reads in-process and synchronously, one by one.
+   * committed before. SQLite has none: it reads in-process and synchronously, one by one.
    */
-  private readonly waitReads = new DataLoader<string, Wait | null>((ids) => this.waitsByIds(ids), {
-    cache: false,
-    maxBatchSize: WAITS_PER_READ,
-    batchScheduleFn: (run) => setImmediate(run),
-  });
+  private readonly waitReads: DataLoader<string, Wait | null> | undefined;
 
   constructor(
     private readonly provider: Provider,
     private readonly connect: () => Promise<void>,
-  ) {}
+  ) {
+    this.waitReads =
+      provider === 'postgresql'
+        ? new DataLoader<string, Wait | null>((ids) => this.waitsByIds(ids), {
+            cache: false,
+            maxBatchSize: WAITS_PER_READ,
+            batchScheduleFn: (run) => setImmediate(run),
+          })
+        : undefined;
+  }
 
   attach(adapter: SqlQueryable, sqliteRun?: SqliteRun): void {
     this.adapter = adapter;
@@ -246,7 +251,7 @@ export class FixedStatements {
   }
 
   /** Every row of `query` with `args`, decoded; on `on` (an adapter transaction) when given. */
-  async all<Row>(query: FixedQuery<Row> | PostgresQuery<Row>, args: string[], on?: SqlQueryable): Promise<Row[]> {
+  async all<Row>(query: FixedQuery<Row> | PostgresQuery<Row>, args: unknown[], on?: SqlQueryable): Promise<Row[]> {
     const sql = (query.sql as Partial<Record<Provider, string>>)[this.provider];
     if (sql === undefined) throw new Error(`This fixed query has no text for ${this.provider}`);
     if (!on && !this.adapter) await this.connected();
@@ -256,11 +261,11 @@ export class FixedStatements {
     return rows;
   }
 
-  private async viaAdapter(sql: string, argTypes: ArgType[], args: string[], queryable: SqlQueryable): Promise<unknown[][]> {
+  private async viaAdapter(sql: string, argTypes: ArgType[], args: unknown[], queryable: SqlQueryable): Promise<unknown[][]> {
     return (await queryable.queryRaw({ sql, args, argTypes })).rows;
   }
 
-  async first<Row>(query: FixedQuery<Row> | PostgresQuery<Row>, args: string[], on?: SqlQueryable): Promise<Row | null> {
+  async first<Row>(query: FixedQuery<Row> | PostgresQuery<Row>, args: unknown[], on?: SqlQueryable): Promise<Row | null> {
     return (await this.all(query, args, on))[0] ?? null;
   }
 
@@ -279,18 +284,12 @@ export class FixedStatements {
   }
 
   waitById(id: string, on?: SqlQueryable): Promise<Wait | null> {
-    if (!on && this.provider === 'postgresql') return this.waitReads.load(id);
+    if (!on && this.waitReads) return this.waitReads.load(id);
     return this.first(FIXED.waitById, [id], on);
   }
 
   private async waitsByIds(ids: readonly string[]): Promise<(Wait | null)[]> {
-    if (!this.adapter) await this.connected();
-    const { rows } = await this.adapter!.queryRaw({ sql: WAITS_BY_IDS.sql.postgresql, args: [ids], argTypes: WAITS_BY_IDS.argTypes });
-    const byId = new Map<string, Wait>();
-    for (const values of rows) {
-      const wait = WAITS_BY_IDS.decode(values);
-      byId.set(wait.id, wait);
-    }
+    const byId = new Map((await this.all(WAITS_BY_IDS, [ids])).map((wait) => [wait.id, wait]));
     return ids.map((id) => byId.get(id) ?? null);
   }
 
@@ -310,10 +309,9 @@ export class FixedStatements {
     return this.all(FIXED.waitIdsOfSession, [sessionId], on);
   }
 
-  private async connected(): Promise<SqlQueryable> {
+  private async connected(): Promise<void> {
     await this.connect();
     if (!this.adapter) throw new Error('The database adapter did not connect');
-    return this.adapter;
   }
 }
 

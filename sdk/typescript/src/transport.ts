@@ -77,29 +77,10 @@ export class Transport {
   async openStream(call: Call, signal: AbortSignal): Promise<Response> {
     const headers = { ...this.headers('text/event-stream'), ...call.headers };
     const timeoutMs = call.options?.timeout ?? this.opts.timeout;
-    let timedOut = false;
-    const controller = new AbortController();
-    const onAbort = () => controller.abort(signal.reason);
-    signal.throwIfAborted();
-    signal.addEventListener('abort', onAbort, { once: true });
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, timeoutMs);
-    let res: Response;
-    try {
-      res = await this.opts.fetch(this.url(call), { method: 'GET', headers, signal: controller.signal });
-    } catch (err) {
-      signal.removeEventListener('abort', onAbort);
-      if (signal.aborted) throw signal.reason;
-      const message = timedOut ? `Request timed out after ${timeoutMs} ms` : `Connection failed: ${describe(err)}`;
-      throw new ConnectionError({ error: 'Connection error', message, cause: err });
-    } finally {
-      clearTimeout(timer);
-    }
-    // From here the caller's signal aborts the body read through `controller`.
+    // Only the headers are awaited under the timeout; the caller's signal goes on aborting the body read.
+    const { value: res, unfollow } = await exchange(this.opts.fetch, this.url(call), { method: 'GET', headers }, signal, timeoutMs, async (r) => r);
     if (res.status < 300) return res;
-    signal.removeEventListener('abort', onAbort);
+    unfollow();
     const bytes = new Uint8Array(await res.arrayBuffer());
     throw errorFrom({ status: res.status, headers: res.headers, bytes, text: new TextDecoder().decode(bytes) });
   }
@@ -146,32 +127,49 @@ export class Transport {
     return url.toString();
   }
 
-  /** One HTTP exchange; network failures and timeouts become ConnectionError, a caller's abort its reason. */
+  /** One HTTP exchange, its body read under the same timeout and signal. */
   private async attempt(url: string, method: string, headers: Record<string, string>, body: string | undefined, options: RequestOptions): Promise<Answer> {
-    const userSignal = options.signal;
-    userSignal?.throwIfAborted();
-    const timeoutMs = options.timeout ?? this.opts.timeout;
-    const controller = new AbortController();
-    const onAbort = () => controller.abort(userSignal?.reason);
-    userSignal?.addEventListener('abort', onAbort, { once: true });
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, timeoutMs);
-    try {
-      const res = await this.opts.fetch(url, { method, headers, body, signal: controller.signal });
-      // The body is read under the same timeout and signal.
+    const { value, unfollow } = await exchange(this.opts.fetch, url, { method, headers, body }, options.signal, options.timeout ?? this.opts.timeout, async (res) => {
       const bytes = new Uint8Array(await res.arrayBuffer());
       return { status: res.status, headers: res.headers, bytes, text: new TextDecoder().decode(bytes) };
-    } catch (err) {
-      if (userSignal?.aborted) throw userSignal.reason;
-      const message = timedOut ? `Request timed out after ${timeoutMs} ms` : `Connection failed: ${describe(err)}`;
-      throw new ConnectionError({ error: 'Connection error', message, cause: err });
-    } finally {
-      clearTimeout(timer);
-      userSignal?.removeEventListener('abort', onAbort);
-    }
+    });
+    unfollow();
+    return value;
+  }
+}
+
+/**
+ * One fetch and `read` of its response, under a timeout and the caller's signal: network failures and
+ * the timeout become ConnectionError, the caller's abort throws its reason. On success the caller's
+ * signal still aborts the response (a stream's body) until `unfollow` is called.
+ */
+async function exchange<T>(
+  fetchFn: typeof fetch,
+  url: string,
+  init: Omit<RequestInit, 'signal'>,
+  signal: AbortSignal | undefined,
+  timeoutMs: number,
+  read: (res: Response) => Promise<T>,
+): Promise<{ value: T; unfollow: () => void }> {
+  signal?.throwIfAborted();
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(signal?.reason);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const unfollow = () => signal?.removeEventListener('abort', onAbort);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, timeoutMs);
+  try {
+    return { value: await read(await fetchFn(url, { ...init, signal: controller.signal })), unfollow };
+  } catch (err) {
+    unfollow();
+    if (signal?.aborted) throw signal.reason;
+    const message = timedOut ? `Request timed out after ${timeoutMs} ms` : `Connection failed: ${describe(err)}`;
+    throw new ConnectionError({ error: 'Connection error', message, cause: err });
+  } finally {
+    clearTimeout(timer);
   }
 }
 
