@@ -468,7 +468,8 @@ export async function runHeldWaits(
     await (await openStreams(gateway.url, key, sessions, 20)).close();
   }
 
-  const byIdSlices = async (g: ServerProcess, scenario: typeof byId, slices: ReturnType<typeof summarize>[]) => {
+  /** One slice of by-id load on `g`, summarized and added to `slices`. */
+  const byIdSlice = async (g: ServerProcess, scenario: typeof byId, slices: ReturnType<typeof summarize>[]) => {
     slices.push(summarize([await cannon(scenario, g.url, key, opts.connections, opts.byIdS, 1)]));
   };
   const rounds = (slices: ReturnType<typeof summarize>[], gc0: number | null | undefined, gc1: number | null | undefined): ByIdRounds => {
@@ -488,7 +489,7 @@ export async function runHeldWaits(
     const mine: ReturnType<typeof summarize>[] = [];
     const theirs: ReturnType<typeof summarize>[] = [];
     for (let i = 0; i < BY_ID_ROUNDS; i++) {
-      const pair = [() => byIdSlices(gateway, byId, mine), () => byIdSlices(control, controlById, theirs)];
+      const pair = [() => byIdSlice(gateway, byId, mine), () => byIdSlice(control, controlById, theirs)];
       if (i % 2) pair.reverse();
       for (const slice of pair) await slice();
     }
